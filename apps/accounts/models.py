@@ -1,0 +1,61 @@
+import zoneinfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.urls import reverse
+
+from apps.accounts.choices import TeamKind
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"{value!r} is not a known time zone (use a name such as Europe/Paris).")
+
+
+class Team(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    kind = models.CharField(max_length=20, choices=TeamKind.choices, default=TeamKind.OTHER)
+    description = models.TextField(blank=True)
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="TeamMembership", related_name="teams")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("accounts:team_detail", args=[self.slug])
+
+    def leads(self):
+        return self.members.filter(team_memberships__team=self, team_memberships__is_lead=True)
+
+
+class TeamMembership(models.Model):
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="team_memberships")
+    is_lead = models.BooleanField(default=False, help_text="Leads approve their team's changes.")
+    joined = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["team__name", "-is_lead", "user__username"]
+        constraints = [models.UniqueConstraint(fields=["team", "user"], name="unique_team_membership")]
+
+    def __str__(self) -> str:
+        role = "lead" if self.is_lead else "member"
+        return f"{self.user} ({role} of {self.team})"
+
+
+class UserProfile(models.Model):
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    time_zone = models.CharField(
+        max_length=64,
+        blank=True,
+        validators=[validate_time_zone],
+        help_text="Times are shown and entered in this zone. Empty: the server default.",
+    )
+
+    def __str__(self) -> str:
+        return f"Profile of {self.user}"

@@ -1,0 +1,66 @@
+"""The one filterset for changes: the HTML list, the calendar and the API all use it."""
+
+import re
+
+import django_filters
+from django.db.models import Exists, OuterRef, Q
+
+from apps.accounts.models import Team
+from apps.changes.choices import ChangeKind, ChangeRisk, ChangeStatus, ChangeType
+from apps.changes.models import Change, ChangeHost
+from apps.inventory.models import Environment, Service
+
+_REFERENCE = re.compile(r"^\s*(?:chg-?)?(\d+)\s*$", re.IGNORECASE)
+
+
+class ChangeFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_search", label="Search")
+    environment = django_filters.ModelMultipleChoiceFilter(
+        queryset=Environment.objects.all(), to_field_name="slug", label="Environment"
+    )
+    team = django_filters.ModelMultipleChoiceFilter(queryset=Team.objects.all(), to_field_name="slug", label="Team")
+    kind = django_filters.MultipleChoiceFilter(choices=ChangeKind.choices)
+    status = django_filters.MultipleChoiceFilter(choices=ChangeStatus.choices)
+    risk = django_filters.MultipleChoiceFilter(choices=ChangeRisk.choices)
+    change_type = django_filters.MultipleChoiceFilter(choices=ChangeType.choices, label="Type")
+    service = django_filters.ModelMultipleChoiceFilter(
+        queryset=Service.objects.all(), to_field_name="slug", method="filter_service", label="Service"
+    )
+    host = django_filters.CharFilter(method="filter_host", label="Host")
+    is_unplanned = django_filters.BooleanFilter(label="Unplanned")
+    window_start = django_filters.IsoDateTimeFilter(
+        field_name="eff_end", lookup_expr="gt", label="Active after (ISO 8601)"
+    )
+    window_end = django_filters.IsoDateTimeFilter(
+        field_name="eff_start", lookup_expr="lt", label="Active before (ISO 8601)"
+    )
+    updated_since = django_filters.IsoDateTimeFilter(
+        field_name="updated", lookup_expr="gte", label="Updated since (ISO 8601)"
+    )
+
+    class Meta:
+        model = Change
+        fields: list[str] = []
+
+    def filter_search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        match = _REFERENCE.match(value)
+        condition = Q(title__icontains=value) | Q(artifact__icontains=value) | Q(summary__icontains=value)
+        if match:
+            condition |= Q(pk=int(match.group(1)))
+        return queryset.filter(condition)
+
+    def filter_service(self, queryset, name, value):
+        if not value:
+            return queryset
+        services = Change.services.through.objects.filter(change_id=OuterRef("pk"), service__in=value)
+        return queryset.filter(Exists(services))
+
+    def filter_host(self, queryset, name, value):
+        value = value.strip().lower()
+        if not value:
+            return queryset
+        links = ChangeHost.objects.filter(change_id=OuterRef("pk"), host__hostname=value)
+        return queryset.filter(Exists(links))

@@ -1,0 +1,5 @@
+from apps.changes.models.activity import ChangeActivity
+from apps.changes.models.change import Change, ChangeHost
+from apps.changes.models.freeze import FreezeWindow
+
+__all__ = ["Change", "ChangeActivity", "ChangeHost", "FreezeWindow"]

@@ -1,0 +1,30 @@
+import django_filters
+from django.db.models import Q
+
+from apps.inventory.models import Environment, Host, Service, Tag
+
+
+class HostFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_search", label="Search")
+    environment = django_filters.ModelMultipleChoiceFilter(
+        queryset=Environment.objects.all(), to_field_name="slug", label="Environment"
+    )
+    service = django_filters.ModelMultipleChoiceFilter(
+        queryset=Service.objects.all(), field_name="services", to_field_name="slug", distinct=True, label="Service"
+    )
+    tag = django_filters.ModelMultipleChoiceFilter(
+        queryset=Tag.objects.all(), field_name="tags", to_field_name="slug", distinct=True, label="Tag"
+    )
+    is_active = django_filters.BooleanFilter(label="Active")
+    is_verified = django_filters.BooleanFilter(label="Verified")
+    updated_since = django_filters.IsoDateTimeFilter(field_name="updated", lookup_expr="gte")
+
+    class Meta:
+        model = Host
+        fields: list[str] = []
+
+    def filter_search(self, queryset, name, value):
+        value = value.strip().lower()
+        if not value:
+            return queryset
+        return queryset.filter(Q(hostname__startswith=value) | Q(hostname__contains=value) | Q(fqdn__icontains=value))

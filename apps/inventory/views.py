@@ -1,0 +1,32 @@
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, render
+
+from apps.core.htmx import render_page_or_partial
+from apps.inventory.filtersets import HostFilterSet
+from apps.inventory.models import Host
+
+PAGE_SIZE = 50
+
+
+@login_required
+def host_list(request):
+    queryset = Host.objects.select_related("environment").prefetch_related("services").order_by("hostname")
+    filterset = HostFilterSet(request.GET or None, queryset=queryset)
+    hosts = filterset.qs if filterset.is_bound and filterset.is_valid() else queryset
+    page = Paginator(hosts, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"filterset": filterset, "page": page, "query": query.urlencode()}
+    return render_page_or_partial(request, "inventory/host_list.html", "inventory/partials/host_table.html", context)
+
+
+@login_required
+def host_detail(request, hostname):
+    host = get_object_or_404(
+        Host.objects.select_related("environment").prefetch_related("services", "tags"), hostname=hostname.lower()
+    )
+    links = host.change_links.select_related("change", "change__environment", "change__team").order_by(
+        "-eff_start", "-change_id"
+    )[:50]
+    return render(request, "inventory/host_detail.html", {"host": host, "links": links})
