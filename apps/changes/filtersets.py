@@ -16,9 +16,11 @@ _REFERENCE = re.compile(r"^\s*(?:chg-?)?(\d+)\s*$", re.IGNORECASE)
 class ChangeFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_search", label="Search")
     environment = django_filters.ModelMultipleChoiceFilter(
-        queryset=Environment.objects.all(), to_field_name="slug", label="Environment"
+        queryset=Environment.objects.all(), field_name="environment__slug", to_field_name="slug", label="Environment"
     )
-    team = django_filters.ModelMultipleChoiceFilter(queryset=Team.objects.all(), to_field_name="slug", label="Team")
+    team = django_filters.ModelMultipleChoiceFilter(
+        queryset=Team.objects.all(), field_name="team__slug", to_field_name="slug", label="Team"
+    )
     kind = django_filters.MultipleChoiceFilter(choices=ChangeKind.choices)
     status = django_filters.MultipleChoiceFilter(choices=ChangeStatus.choices)
     risk = django_filters.MultipleChoiceFilter(choices=ChangeRisk.choices)

@@ -1,0 +1,61 @@
+# ChangePortal. `make run` and `make test` are the only set-up a fresh machine needs.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.install-stamp
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# The embedded default (SQLite, in-process tasks) runs in DEBUG unless told otherwise.
+DEV_ENV := DEBUG=$${DEBUG:-true}
+
+.PHONY: install run test lint format migrate seed serve worker beat collectstatic clean
+
+$(STAMP): requirements.lock
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
+
+seed: migrate
+	$(DEV_ENV) $(BIN)/python manage.py seed_demo
+
+## Set up everything and serve the seeded demo on http://$(HOST):$(PORT)
+run: seed
+	@echo "ChangePortal demo: http://$(HOST):$(PORT)/  (logins printed above)"
+	$(DEV_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+## Lint, migration check and the whole test suite (SQLite by default; PostgreSQL/Redis via DATABASE_URL/REDIS_URL)
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(DEV_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
+	$(DEV_ENV) $(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+## Production processes (docker-compose runs these; they need SECRET_KEY, DATABASE_URL and REDIS_URL)
+collectstatic: install
+	$(BIN)/python manage.py collectstatic --noinput
+
+serve: install
+	$(BIN)/gunicorn changeportal.wsgi:application --bind 0.0.0.0:$(PORT) --workers $${WEB_CONCURRENCY:-4} --timeout 30 --access-logfile -
+
+worker: install
+	$(BIN)/celery -A changeportal worker --loglevel=info --concurrency $${CELERY_CONCURRENCY:-4}
+
+beat: install
+	$(BIN)/celery -A changeportal beat --loglevel=info --schedule /tmp/celerybeat-schedule
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles

@@ -1,0 +1,105 @@
+import itertools
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from apps.changes import services, state_machine
+from apps.changes.choices import ActivityAction, ChangeStatus
+from apps.changes.exceptions import IllegalTransition
+from apps.changes.models import ChangeActivity
+from tests.factories import ChangeFactory
+
+ALLOWED = sorted((source, target) for source, targets in state_machine.TRANSITIONS.items() for target in targets)
+FORBIDDEN = sorted(
+    (source, target)
+    for source, target in itertools.product(ChangeStatus.values, repeat=2)
+    if (source, target) not in ALLOWED
+)
+
+
+def test_table_covers_every_status():
+    assert set(state_machine.TRANSITIONS) == set(ChangeStatus.values)
+    assert state_machine.TERMINAL == {ChangeStatus.BACKED_OUT, ChangeStatus.CANCELLED}
+
+
+def test_documented_lifecycle_is_in_the_table():
+    S = ChangeStatus
+    lifecycle = [
+        (S.DRAFT, S.SUBMITTED),
+        (S.SUBMITTED, S.APPROVED),
+        (S.APPROVED, S.IN_PROGRESS),
+        (S.IN_PROGRESS, S.COMPLETED),
+        (S.IN_PROGRESS, S.FAILED),
+        (S.IN_PROGRESS, S.BACKED_OUT),
+        (S.SUBMITTED, S.REJECTED),
+        (S.DRAFT, S.CANCELLED),
+        (S.SUBMITTED, S.CANCELLED),
+        (S.APPROVED, S.CANCELLED),
+    ]
+    for source, target in lifecycle:
+        assert state_machine.is_allowed(source, target), (source, target)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("source", "target"), ALLOWED)
+def test_every_allowed_transition_applies_and_is_logged(source, target):
+    change = ChangeFactory(status=source)
+    result = services.transition_change(change=change, target=target, actor=None, note="because")
+    result.refresh_from_db()
+    assert result.status == target
+    entry = ChangeActivity.objects.get(change=change)
+    assert (entry.action, entry.from_status, entry.to_status, entry.note) == (
+        ActivityAction.TRANSITION,
+        source,
+        target,
+        "because",
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("source", "target"), FORBIDDEN)
+def test_every_forbidden_transition_is_refused_and_changes_nothing(source, target):
+    change = ChangeFactory(status=source)
+    with pytest.raises(IllegalTransition) as excinfo:
+        services.transition_change(change=change, target=target, actor=None, note="because")
+    assert ChangeStatus(source).label in excinfo.value.message
+    assert excinfo.value.http_status == 409
+    change.refresh_from_db()
+    assert change.status == source
+    assert not ChangeActivity.objects.filter(change=change).exists()
+
+
+@pytest.mark.django_db
+def test_unknown_target_is_a_clear_error():
+    change = ChangeFactory(status=ChangeStatus.DRAFT)
+    with pytest.raises(IllegalTransition, match="not a status"):
+        services.transition_change(change=change, target="exploded", actor=None)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("source", "target"),
+    [
+        (ChangeStatus.SUBMITTED, ChangeStatus.REJECTED),
+        (ChangeStatus.DRAFT, ChangeStatus.CANCELLED),
+        (ChangeStatus.IN_PROGRESS, ChangeStatus.FAILED),
+        (ChangeStatus.COMPLETED, ChangeStatus.BACKED_OUT),
+    ],
+)
+def test_closing_transitions_require_a_note(source, target):
+    change = ChangeFactory(status=source)
+    with pytest.raises(ValidationError) as excinfo:
+        services.transition_change(change=change, target=target, actor=None, note="  ")
+    assert "note" in excinfo.value.message_dict
+    change.refresh_from_db()
+    assert change.status == source
+
+
+@pytest.mark.django_db
+def test_starting_and_finishing_record_actual_times():
+    change = ChangeFactory(status=ChangeStatus.APPROVED)
+    started = services.transition_change(change=change, target=ChangeStatus.IN_PROGRESS, actor=None)
+    assert started.actual_start is not None and started.actual_end is None
+    done = services.transition_change(change=started, target=ChangeStatus.COMPLETED, actor=None)
+    assert done.actual_end >= done.actual_start
+    assert (done.eff_start, done.eff_end) == (done.actual_start, done.actual_end)
