@@ -56,6 +56,8 @@ class UserProfile(models.Model):
         validators=[validate_time_zone],
         help_text="Times are shown and entered in this zone. Empty: the server default.",
     )
+    # Calendar clients cannot log in, so the ICS/Atom feeds take this secret in the URL instead.
+    feed_token = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
 
     def __str__(self) -> str:
         return f"Profile of {self.user}"

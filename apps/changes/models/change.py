@@ -83,6 +83,10 @@ class Change(models.Model):
     is_unplanned = models.BooleanField(
         default=False, help_text="Recorded from a change event; never submitted or approved."
     )
+    needs_freeze_exception = models.BooleanField(
+        default=False, help_text="The planned window hits a freeze window; approval needs a freeze exception."
+    )
+    freeze_justification = models.TextField(blank=True)
     version = models.PositiveIntegerField(default=1, help_text="Bumped on every edit; detects stale forms.")
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
