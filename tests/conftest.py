@@ -1,4 +1,7 @@
+from pathlib import Path
+
 import pytest
+from playwright.sync_api import sync_playwright
 
 from tests.factories import PASSWORD, MembershipFactory, TeamFactory, UserFactory
 
@@ -34,5 +37,40 @@ def login(client):
     def _login(user):
         assert client.login(username=user.username, password=PASSWORD)
         return client
+
+    return _login
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"]
+
+
+@pytest.fixture
+def browser_page(live_server, monkeypatch):
+    """A Playwright page in Debian's headless Chromium, pointed at the live test server."""
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's Chromium is not installed at /usr/bin/chromium (.ci/run installs it)")
+    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are still synchronous.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        page = browser.new_page(base_url=live_server.url)
+        page.set_default_timeout(10_000)
+        try:
+            yield page
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def browser_login():
+    """Log a user in through the real login form: ``browser_login(page, user)``."""
+
+    def _login(page, user):
+        page.goto("/login/")
+        page.fill("input[name=username]", user.username)
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(lambda url: "/login/" not in url)
 
     return _login
