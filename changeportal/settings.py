@@ -204,3 +204,5 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+# Collision warnings treat changes this close together as overlapping (either side of the planned window).
+COLLISION_BUFFER_MINUTES = env_int("COLLISION_BUFFER_MINUTES", 60)

@@ -66,6 +66,7 @@ class ChangeFactory(factory.django.DjangoModelFactory):
         model = Change
 
     title = factory.Sequence(lambda n: f"Change {n}")
+    backout_plan = "Reinstall the previous version."
     environment = factory.LazyFunction(lambda: environment("prod"))
     planned_start = factory.LazyFunction(lambda: timezone.now() + timedelta(days=1))
     planned_end = factory.LazyAttribute(lambda change: change.planned_start + timedelta(hours=2))

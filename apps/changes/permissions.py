@@ -35,6 +35,13 @@ def can_view(user, change: Change) -> bool:
     return bool(user and user.is_authenticated)
 
 
+def can_create(user) -> bool:
+    """Requesters: staff, or anyone in a team (a signed-in user without a team only reads)."""
+    if not (user and user.is_authenticated):
+        return False
+    return user.is_staff or user.is_superuser or bool(_memberships(user))
+
+
 def can_edit(user, change: Change) -> bool:
     if not (user and user.is_authenticated):
         return False

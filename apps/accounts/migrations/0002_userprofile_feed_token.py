@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='userprofile',
-            name='feed_token',
+            model_name="userprofile",
+            name="feed_token",
             field=models.CharField(blank=True, editable=False, max_length=64, null=True, unique=True),
         ),
     ]

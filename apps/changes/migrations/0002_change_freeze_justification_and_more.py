@@ -4,35 +4,40 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('changes', '0001_initial'),
+        ("changes", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='change',
-            name='freeze_justification',
+            model_name="change",
+            name="freeze_justification",
             field=models.TextField(blank=True),
         ),
         migrations.AddField(
-            model_name='change',
-            name='needs_freeze_exception',
-            field=models.BooleanField(default=False, help_text='The planned window hits a freeze window; approval needs a freeze exception.'),
+            model_name="change",
+            name="needs_freeze_exception",
+            field=models.BooleanField(
+                default=False, help_text="The planned window hits a freeze window; approval needs a freeze exception."
+            ),
         ),
         migrations.AddField(
-            model_name='freezewindow',
-            name='recurrence',
-            field=models.CharField(blank=True, help_text='Optional RFC 5545 rule, e.g. FREQ=WEEKLY;BYDAY=SA for every Saturday. Empty: once.', max_length=500),
+            model_name="freezewindow",
+            name="recurrence",
+            field=models.CharField(
+                blank=True,
+                help_text="Optional RFC 5545 rule, e.g. FREQ=WEEKLY;BYDAY=SA for every Saturday. Empty: once.",
+                max_length=500,
+            ),
         ),
         migrations.AlterField(
-            model_name='freezewindow',
-            name='end',
-            field=models.DateTimeField(help_text='End of the (first) occurrence; every occurrence lasts as long.'),
+            model_name="freezewindow",
+            name="end",
+            field=models.DateTimeField(help_text="End of the (first) occurrence; every occurrence lasts as long."),
         ),
         migrations.AlterField(
-            model_name='freezewindow',
-            name='start',
-            field=models.DateTimeField(help_text='Start of the (first) occurrence.'),
+            model_name="freezewindow",
+            name="start",
+            field=models.DateTimeField(help_text="Start of the (first) occurrence."),
         ),
     ]

@@ -1,0 +1,41 @@
+from datetime import UTC, datetime
+
+from django.db.models import Model, QuerySet
+
+from apps.changes.models import Change, ChangeActivity
+
+
+def audit_value(value):
+    """A JSON-safe, human-readable form of a field value for the audit trail."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    if isinstance(value, Model):
+        return str(value)
+    if isinstance(value, QuerySet | set) or (
+        isinstance(value, list | tuple) and value and all(isinstance(item, Model) for item in value)
+    ):
+        return sorted(str(item) for item in value)
+    if isinstance(value, list | tuple):
+        return [audit_value(item) for item in value]
+    return value
+
+
+def record_activity(
+    *,
+    change: Change,
+    actor,
+    action: str,
+    note: str = "",
+    changes: dict | None = None,
+    from_status: str = "",
+    to_status: str = "",
+) -> ChangeActivity:
+    return ChangeActivity.objects.create(
+        change=change,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        action=action,
+        note=note,
+        changes=changes or {},
+        from_status=from_status,
+        to_status=to_status,
+    )

@@ -1,0 +1,280 @@
+"""State changes of a change: every write goes through here and leaves an activity entry."""
+
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from apps.approvals.choices import Decision
+from apps.approvals.models import Approval
+from apps.changes import permissions, state_machine
+from apps.changes.choices import ActivityAction, ChangeStatus, HostExecutionState
+from apps.changes.exceptions import ChangeForbidden, IllegalTransition, StaleChange
+from apps.changes.models import Change, ChangeActivity, ChangeHost
+from apps.changes.services import review
+from apps.changes.services.audit import audit_value, record_activity
+from apps.inventory.models import Host, Service
+
+# Fields a requester edits; the activity log records their before/after values.
+EDITABLE_FIELDS = (
+    "kind",
+    "change_type",
+    "title",
+    "summary",
+    "implementation_plan",
+    "backout_plan",
+    "test_plan",
+    "risk",
+    "team",
+    "environment",
+    "planned_start",
+    "planned_end",
+    "artifact",
+    "links",
+    "freeze_justification",
+)
+
+
+def _save_validated(change: Change) -> None:
+    change.full_clean(exclude=["eff_start", "eff_end"])
+    change.needs_freeze_exception = bool(review.freezes_hit(change))
+    change.save()
+
+
+def _set_hosts(change: Change, hosts: Iterable[Host]) -> tuple[list[str], list[str]]:
+    """Make the change's host links exactly ``hosts``; existing links keep their execution state."""
+    wanted = {host.pk: host for host in hosts}
+    existing = dict(ChangeHost.objects.filter(change=change).values_list("host_id", "host__hostname"))
+    removed = [name for pk, name in existing.items() if pk not in wanted]
+    added = [host for pk, host in wanted.items() if pk not in existing]
+    if removed:
+        ChangeHost.objects.filter(change=change).exclude(host_id__in=wanted).delete()
+    ChangeHost.objects.bulk_create(
+        ChangeHost(change=change, host=host, eff_start=change.eff_start, eff_end=change.eff_end) for host in added
+    )
+    return sorted(host.hostname for host in added), sorted(removed)
+
+
+@transaction.atomic
+def create_change(
+    *,
+    actor,
+    hosts: Iterable[Host] = (),
+    services: Iterable[Service] = (),
+    submit: bool = False,
+    note: str = "",
+    **fields,
+) -> Change:
+    """Record a new change as a draft, and submit it for approval at once when ``submit``."""
+    change = Change(**fields)
+    if change.requester_id is None and actor is not None and actor.is_authenticated:
+        change.requester = actor
+    _save_validated(change)
+    change.services.set(services)
+    added, _ = _set_hosts(change, hosts)
+    record_activity(
+        change=change,
+        actor=actor,
+        action=ActivityAction.CREATED,
+        to_status=change.status,
+        note=note,
+        changes={"hosts": {"before": [], "after": added}} if added else {},
+    )
+    if submit:
+        change = transition_change(change=change, target=ChangeStatus.SUBMITTED, actor=actor)
+    return change
+
+
+def _field_diff(locked: Change, fields: dict, services) -> dict[str, dict]:
+    diff: dict[str, dict] = {}
+    for name, value in fields.items():
+        before = getattr(locked, name)
+        if before != value:
+            diff[name] = {"before": audit_value(before), "after": audit_value(value)}
+            setattr(locked, name, value)
+    if services is not None:
+        before_names = sorted(locked.services.values_list("name", flat=True))
+        after_names = sorted(service.name for service in services)
+        if before_names != after_names:
+            diff["services"] = {"before": before_names, "after": after_names}
+    return diff
+
+
+def _hosts_diff(locked: Change, hosts) -> dict[str, dict]:
+    wanted = sorted({host.hostname for host in hosts})
+    current = sorted(locked.host_links.values_list("host__hostname", flat=True))
+    return {"hosts": {"before": current, "after": wanted}} if wanted != current else {}
+
+
+@transaction.atomic
+def update_change(
+    *,
+    change: Change,
+    actor,
+    fields: dict,
+    hosts: Iterable[Host] | None = None,
+    services: Iterable[Service] | None = None,
+    expected_version: int | None = None,
+    note: str = "",
+    submit: bool = False,
+) -> tuple[Change, dict]:
+    """Apply an edit; returns the locked, saved change and the recorded diff.
+
+    A material edit (see review.MATERIAL_FIELDS) of a change that has approvals withdraws them and sends an
+    approved change back to submitted, so the leads decide again on what will really run.
+    """
+    locked = Change.objects.select_for_update().get(pk=change.pk)
+    if actor is not None and not permissions.can_edit(actor, locked):
+        raise ChangeForbidden("Only the requester, members of the change's team, or staff can edit this change.")
+    if expected_version is not None and expected_version != locked.version:
+        raise StaleChange(
+            f"{locked.reference} was changed by someone else while you were editing "
+            f"(now version {locked.version}, your form had version {expected_version}). "
+            "Your input is kept below: reload the change to see their edit, then apply yours again."
+        )
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError(f"These fields cannot be edited: {', '.join(sorted(unknown))}.")
+    services = list(services) if services is not None else None
+    hosts = list(hosts) if hosts is not None else None
+
+    diff = _field_diff(locked, fields, services)
+    if hosts is not None:
+        diff |= _hosts_diff(locked, hosts)
+    if not diff:
+        return (submit_change(change=locked, actor=actor) if submit else locked), diff
+    material = sorted(set(diff) & review.MATERIAL_FIELDS)
+    if locked.status in state_machine.TERMINAL or (
+        material and locked.status in (ChangeStatus.IN_PROGRESS, ChangeStatus.COMPLETED, ChangeStatus.FAILED)
+    ):
+        raise IllegalTransition(
+            f"{locked.reference} is {locked.get_status_display().lower()}: "
+            + (f"its {', '.join(material)} can no longer be changed." if material else "it can no longer be edited.")
+            + " Record what happened as a comment or per-host notes instead."
+        )
+
+    locked.version += 1
+    _save_validated(locked)
+    if services is not None and "services" in diff:
+        locked.services.set(services)
+    if "hosts" in diff:
+        _set_hosts(locked, hosts)
+    record_activity(change=locked, actor=actor, action=ActivityAction.EDIT, changes=diff, note=note)
+
+    if material and (locked.status == ChangeStatus.APPROVED or review.current_approvals(locked).exists()):
+        reason = f"Material edit after approval ({', '.join(material)})."
+        review.withdraw_approvals(change=locked, reason=reason)
+        if locked.status == ChangeStatus.APPROVED:
+            previous = locked.status
+            locked.status = ChangeStatus.SUBMITTED
+            locked.save(update_fields=["status", "updated"])
+            record_activity(
+                change=locked,
+                actor=actor,
+                action=ActivityAction.TRANSITION,
+                from_status=previous,
+                to_status=locked.status,
+                note=reason + " Approval withdrawn; the change needs a new decision.",
+            )
+    if submit:
+        locked = submit_change(change=locked, actor=actor)
+    return locked, diff
+
+
+def submit_change(*, change: Change, actor) -> Change:
+    """Send a draft (or a rejected change, through draft) to the leads; other statuses are left alone."""
+    if change.status == ChangeStatus.REJECTED:
+        change = transition_change(
+            change=change, target=ChangeStatus.DRAFT, actor=actor, note="Reworked after rejection."
+        )
+    if change.status == ChangeStatus.DRAFT:
+        change = transition_change(change=change, target=ChangeStatus.SUBMITTED, actor=actor)
+    return change
+
+
+def _unfinished_hosts(change: Change) -> dict[str, list[str]]:
+    rows = change.host_links.filter(state__in=[HostExecutionState.PENDING, HostExecutionState.FAILED])
+    unfinished: dict[str, list[str]] = {}
+    for state, hostname in rows.order_by("host__hostname").values_list("state", "host__hostname"):
+        unfinished.setdefault(state, []).append(hostname)
+    return unfinished
+
+
+def _describe_hosts(unfinished: dict[str, list[str]]) -> str:
+    return "; ".join(f"{state}: {', '.join(names)}" for state, names in sorted(unfinished.items()))
+
+
+@transaction.atomic
+def transition_change(
+    *, change: Change, target: str, actor, note: str = "", confirm_incomplete: bool = False
+) -> Change:
+    """Move a change to ``target`` if the state machine and the actor's rights allow it.
+
+    ``actor=None`` means the system (a task or an ingest), which the permission check does not apply to.
+    Completing a change whose hosts are not all applied needs ``confirm_incomplete`` and a note.
+    """
+    locked = Change.objects.select_for_update().get(pk=change.pk)
+    if target not in ChangeStatus.values:
+        raise IllegalTransition(f"{target!r} is not a status. Valid: {', '.join(ChangeStatus.values)}.")
+    current = locked.status
+    if not state_machine.is_allowed(current, target):
+        allowed = ", ".join(state_machine.allowed_targets(current)) or "none (final status)"
+        raise IllegalTransition(
+            f"{locked.reference} cannot go from {ChangeStatus(current).label} to {ChangeStatus(target).label}. "
+            f"Allowed from {ChangeStatus(current).label}: {allowed}."
+        )
+    if actor is not None and not permissions.can_transition(actor, locked, target):
+        raise ChangeForbidden(permissions.why_not(actor, locked, target))
+    action = state_machine.ACTIONS.get(target)
+    if action is not None and action.needs_note and not note.strip():
+        raise ValidationError(
+            {"note": f"Say why: a note is required to move a change to {ChangeStatus(target).label}."}
+        )
+    if target == ChangeStatus.SUBMITTED:
+        review.check_ready_for_submission(locked)
+    if target == ChangeStatus.COMPLETED:
+        unfinished = _unfinished_hosts(locked)
+        if unfinished:
+            if not (confirm_incomplete and note.strip()):
+                raise ValidationError(
+                    {
+                        "confirm_incomplete": f"Not applied on every host ({_describe_hosts(unfinished)}). "
+                        "Confirm and write a note to complete it anyway, or record the hosts' states first."
+                    }
+                )
+            note = f"{note.strip()}\nCompleted with hosts not applied: {_describe_hosts(unfinished)}."
+
+    now = timezone.now()
+    if target == ChangeStatus.IN_PROGRESS and locked.actual_start is None:
+        locked.actual_start = now
+    if target in (ChangeStatus.COMPLETED, ChangeStatus.FAILED) and locked.actual_end is None:
+        locked.actual_end = max(now, locked.actual_start or now)
+    locked.status = target
+    locked.save()
+    if target in (ChangeStatus.APPROVED, ChangeStatus.REJECTED) and actor is not None:
+        Approval.objects.create(
+            change=locked,
+            team=locked.team,
+            decided_by=actor,
+            decision=Decision.APPROVED if target == ChangeStatus.APPROVED else Decision.REJECTED,
+            comment=note,
+            change_version=locked.version,
+        )
+    record_activity(
+        change=locked,
+        actor=actor,
+        action=ActivityAction.TRANSITION,
+        from_status=current,
+        to_status=target,
+        note=note,
+    )
+    return locked
+
+
+@transaction.atomic
+def add_comment(*, change: Change, actor, text: str) -> ChangeActivity:
+    text = text.strip()
+    if not text:
+        raise ValidationError({"text": "Write a comment before posting."})
+    return record_activity(change=change, actor=actor, action=ActivityAction.COMMENT, note=text)

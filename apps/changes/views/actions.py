@@ -1,0 +1,101 @@
+"""Actions on one change from its page: status moves, comments, per-host execution."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from apps.changes import services
+from apps.changes.choices import HostExecutionState
+from apps.changes.exceptions import ChangeError
+from apps.changes.models import Change
+from apps.changes.views.browse import detail_context, host_table_context
+from apps.core.htmx import is_partial_request
+from apps.inventory.models import Host
+
+
+def _validation_text(exc: ValidationError) -> str:
+    return " ".join(exc.messages)
+
+
+def _reply(request, change: Change, error: str, success: str, partial: str, extra: dict | None = None):
+    """Full-page posts get a redirect with a message; htmx posts get the re-rendered fragment."""
+    if not is_partial_request(request):
+        if error:
+            messages.error(request, error)
+        elif success:
+            messages.success(request, success)
+        return redirect(change)
+    change = Change.objects.select_related("environment", "team", "requester").get(pk=change.pk)
+    context = detail_context(request, change) | {"action_error": error, "action_success": success} | (extra or {})
+    # htmx swaps only 2xx answers by default, so an error travels inside the re-rendered fragment.
+    response = render(request, partial, context)
+    response["HX-Trigger"] = "changeUpdated"
+    return response
+
+
+@login_required
+@require_POST
+def change_transition(request, pk):
+    change = get_object_or_404(Change, pk=pk)
+    error, success = "", ""
+    try:
+        change = services.transition_change(
+            change=change,
+            target=request.POST.get("target", ""),
+            actor=request.user,
+            note=request.POST.get("note", ""),
+            confirm_incomplete=request.POST.get("confirm_incomplete") == "on",
+        )
+        success = f"{change.reference} is now {change.get_status_display().lower()}."
+    except ChangeError as exc:
+        error = exc.message
+    except ValidationError as exc:
+        error = _validation_text(exc)
+    return _reply(request, change, error, success, "changes/partials/change_status_panel.html")
+
+
+@login_required
+@require_POST
+def change_comment(request, pk):
+    change = get_object_or_404(Change, pk=pk)
+    error = ""
+    try:
+        services.add_comment(change=change, actor=request.user, text=request.POST.get("text", ""))
+    except ValidationError as exc:
+        error = _validation_text(exc)
+    return _reply(request, change, error, "", "changes/partials/activity_log.html", {"comment_error": error})
+
+
+@login_required
+@require_POST
+def change_host_states(request, pk):
+    """Record execution on several hosts at once: the checked ones, or every pending one."""
+    change = get_object_or_404(Change, pk=pk)
+    state = request.POST.get("state", "")
+    if request.POST.get("scope") == "all_pending":
+        hosts = list(Host.objects.filter(change_links__change=change, change_links__state=HostExecutionState.PENDING))
+    else:
+        hosts = list(Host.objects.filter(change_links__change=change, hostname__in=request.POST.getlist("hosts")))
+    error, success = "", ""
+    if not hosts:
+        error = "Select at least one host (or use “all pending”)."
+    else:
+        try:
+            updated = services.set_host_states(
+                change=change, hosts=hosts, state=state, actor=request.user, note=request.POST.get("note", "")
+            )
+            label = HostExecutionState(state).label.lower()
+            success = f"Marked {len(updated)} host{'s' if len(updated) != 1 else ''} {label}." if updated else ""
+            success = success or "Those hosts were already in that state."
+        except ChangeError as exc:
+            error = exc.message
+        except ValidationError as exc:
+            error = _validation_text(exc)
+    if is_partial_request(request):
+        context = host_table_context(request, change) | {"host_error": error, "host_success": success}
+        response = render(request, "changes/partials/host_table.html", context)
+        response["HX-Trigger"] = "changeUpdated"
+        return response
+    return _reply(request, change, error, success, "changes/partials/host_table.html")
