@@ -33,6 +33,13 @@ class CollisionReport:
     def __bool__(self) -> bool:
         return bool(self.conflicts or self.freezes)
 
+    @property
+    def buffer_label(self) -> str:
+        minutes = int(self.buffer.total_seconds() // 60)
+        if minutes and minutes % 60 == 0:
+            return f"{minutes // 60} hour{'s' if minutes != 60 else ''}"
+        return f"{minutes} minutes"
+
 
 def _bounds(start: datetime, end: datetime, buffer: timedelta) -> tuple[datetime, datetime, datetime]:
     longest = timedelta(hours=settings.MAX_CHANGE_DURATION_HOURS)

@@ -9,5 +9,12 @@ def audit_display(value):
     if value is None or value == "" or value == []:
         return "—"
     if isinstance(value, list | tuple):
-        return ", ".join(str(item) for item in value)
+        return ", ".join(_item_text(item) for item in value)
     return value
+
+
+def _item_text(item) -> str:
+    # Links are stored as {"kind": ..., "url": ...}: show them the way the change page does.
+    if isinstance(item, dict) and "url" in item:
+        return f"{item.get('kind', 'link')}: {item['url']}"
+    return str(item)
