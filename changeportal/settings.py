@@ -208,3 +208,5 @@ LOGGING = {
 COLLISION_BUFFER_MINUTES = env_int("COLLISION_BUFFER_MINUTES", 60)
 # The covering index on change↔host rows is a PostgreSQL feature; on the SQLite default it is a plain index.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
+# A change may target thousands of hosts, each posted as one field by the host picker.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env_int("DATA_UPLOAD_MAX_NUMBER_FIELDS", 20000)

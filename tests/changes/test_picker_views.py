@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from apps.inventory.models import Host
 from tests.factories import ChangeFactory, ChangeHostFactory, HostFactory, ServiceFactory, environment
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -97,3 +98,23 @@ def test_live_collision_warning_links_the_other_change(login, requester, team):
 def test_kind_guidance_follows_the_kind(login, requester):
     response = login(requester).get(reverse("changes:kind_guidance"), {"kind": "firewall"}, **HTMX)
     assert "source, destination, port" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_large_group_is_added_whole_with_a_fixed_query_count(login, requester, django_assert_max_num_queries):
+    fleet = ServiceFactory(name="fleet", slug="fleet")
+    prod = environment("prod")
+    Host.objects.bulk_create(Host(hostname=f"node{n:05d}", environment=prod) for n in range(1500))
+    fleet.hosts.add(*Host.objects.all())
+    client = login(requester)
+    client.get(SEARCH, {"host_query": "x"})
+    with django_assert_max_num_queries(12):
+        response = client.post(PICKER, {"action": "add_group", "host_group": "service:fleet"}, **HTMX)
+    body = response.content.decode()
+    assert body.count('name="hosts"') == 1500
+    assert body.count('class="chip"') == 100
+    assert "and 1400 more" in body
+    hosts = [f"node{n:05d}" for n in range(1500)]
+    with django_assert_max_num_queries(12):
+        response = client.post(PICKER, {"hosts": hosts, "action": "remove", "host": "node00000"}, **HTMX)
+    assert len(response.context["picker"]["selected"]) == 1499
