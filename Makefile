@@ -34,7 +34,7 @@ test: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(DEV_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
-	$(DEV_ENV) $(BIN)/pytest $(PYTEST_ARGS)
+	CONN_MAX_AGE=0 $(DEV_ENV) $(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

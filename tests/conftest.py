@@ -1,8 +1,10 @@
 from pathlib import Path
 
 import pytest
+from django.conf import settings as django_settings
 from playwright.sync_api import sync_playwright
 
+from changeportal.celery import app as celery_app
 from tests.factories import PASSWORD, MembershipFactory, TeamFactory, UserFactory
 
 
@@ -74,3 +76,18 @@ def browser_login():
         page.wait_for_url(lambda url: "/login/" not in url)
 
     return _login
+
+
+@pytest.fixture
+def eager_tasks():
+    """Run Celery tasks in-process for this test, even when REDIS_URL points the app at a real broker."""
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True, scope="session")
+def fast_password_hashing(django_test_environment):
+    """Production hashing is slow on purpose; the suite logs in hundreds of times and needs none of it."""
+    django_settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -38,9 +38,16 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     is_lead = False
 
 
+DEFAULT_ENVIRONMENTS = {"dev": ("Development", 10, False), "qa": ("QA", 20, False), "prod": ("Production", 30, True)}
+
+
 def environment(slug: str = "prod") -> Environment:
-    """The environments dev, qa and prod exist from the data migration."""
-    return Environment.objects.get(slug=slug)
+    """dev, qa and prod come from a data migration; transactional tests flush them, so recreate them then."""
+    name, order, is_production = DEFAULT_ENVIRONMENTS[slug]
+    found, _ = Environment.objects.get_or_create(
+        slug=slug, defaults={"name": name, "order": order, "is_production": is_production}
+    )
+    return found
 
 
 class ServiceFactory(factory.django.DjangoModelFactory):

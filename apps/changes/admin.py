@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from apps.changes.choices import ActivityAction
-from apps.changes.models import Change, ChangeActivity, ChangeHost, FreezeWindow
+from apps.changes.models import Change, ChangeActivity, ChangeHost, ChangeTemplate, FreezeWindow
 from apps.changes.services import audit_value, record_activity
 
 
@@ -37,7 +37,16 @@ class ChangeAdmin(admin.ModelAdmin):
     autocomplete_fields = ["team", "requester", "environment"]
     filter_horizontal = ["services"]
     # Status moves only through the state machine (the change page), never by a raw edit here.
-    readonly_fields = ["status", "eff_start", "eff_end", "version", "created", "updated"]
+    readonly_fields = [
+        "status",
+        "eff_start",
+        "eff_end",
+        "version",
+        "approved_at",
+        "approval_due_at",
+        "created",
+        "updated",
+    ]
     inlines = [ChangeHostInline, ChangeActivityInline]
 
     def save_model(self, request, obj, form, change):
@@ -91,3 +100,11 @@ class ChangeHostAdmin(admin.ModelAdmin):
     search_fields = ["host__hostname", "change__title"]
     autocomplete_fields = ["change", "host"]
     readonly_fields = ["eff_start", "eff_end"]
+
+
+@admin.register(ChangeTemplate)
+class ChangeTemplateAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "is_standard", "is_active", "environment", "team"]
+    list_filter = ["is_standard", "is_active", "kind"]
+    search_fields = ["name", "title"]
+    filter_horizontal = ["services"]

@@ -6,7 +6,7 @@ from apps.accounts.models import Team
 from apps.changes import hostpicker
 from apps.changes.choices import ChangeType, LinkKind
 from apps.changes.guidance import guidance_for
-from apps.changes.models import Change
+from apps.changes.models import Change, ChangeTemplate
 from apps.changes.services.review import submission_errors
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
@@ -55,6 +55,7 @@ class ChangeForm(forms.ModelForm):
             "backout_plan",
             "services",
             "freeze_justification",
+            "template",
         ]
         widgets = {
             "planned_start": LocalDateTimeInput(),
@@ -65,6 +66,7 @@ class ChangeForm(forms.ModelForm):
             "backout_plan": forms.Textarea(attrs={"rows": 3}),
             "freeze_justification": forms.Textarea(attrs={"rows": 2}),
             "services": forms.SelectMultiple(attrs={"size": 6}),
+            "template": forms.HiddenInput(),
         }
         labels = {"change_type": "Type", "freeze_justification": "Freeze exception justification"}
         help_texts = {
@@ -84,12 +86,14 @@ class ChangeForm(forms.ModelForm):
             (ChangeType.NORMAL, ChangeType.NORMAL.label),
             (ChangeType.EMERGENCY, ChangeType.EMERGENCY.label),
         ]
-        if self.instance.change_type == ChangeType.STANDARD:
+        from_template = self.data.get("template") if self.is_bound else self.initial.get("template")
+        if self.instance.change_type == ChangeType.STANDARD or from_template:
             self.fields["change_type"].choices.append((ChangeType.STANDARD, ChangeType.STANDARD.label))
         teams = Team.objects.order_by("name")
         if user is not None and not user.is_staff:
             teams = teams.filter(memberships__user=user)
         self.fields["team"].queryset = teams
+        self.fields["template"].queryset = ChangeTemplate.objects.filter(is_active=True)
         self.fields["team"].required = True
         self.fields["team"].empty_label = None if teams.count() == 1 else "— choose your team —"
         zone = timezone.get_current_timezone_name()
@@ -144,6 +148,9 @@ class ChangeForm(forms.ModelForm):
         cleaned["links"] = [
             {"kind": kind, "url": cleaned[name]} for name, kind in LINK_FIELDS.items() if cleaned.get(name)
         ]
+        template = cleaned.get("template")
+        if cleaned.get("change_type") == ChangeType.STANDARD and not (template and template.is_standard):
+            self.add_error("change_type", "Standard changes are made from a standard template; choose Normal.")
         if self.intent == self.INTENT_SUBMIT and not self.errors:
             candidate = self._candidate(cleaned)
             for field, message in submission_errors(candidate).items():
@@ -164,5 +171,7 @@ class ChangeForm(forms.ModelForm):
 
     def change_fields(self) -> dict:
         """The edited model fields, as the services take them."""
-        names = [name for name in self.Meta.fields if name != "services"]
+        # The template a change was made from is set once, when it is created.
+        skipped = {"services", "template"} if self.instance.pk else {"services"}
+        names = [name for name in self.Meta.fields if name not in skipped]
         return {name: self.cleaned_data[name] for name in names} | {"links": self.cleaned_data["links"]}

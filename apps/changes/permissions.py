@@ -4,25 +4,18 @@ from apps.changes import state_machine
 from apps.changes.choices import ChangeStatus as S
 from apps.changes.models import Change
 
-# Targets reached only as the side effect of another operation (a material edit re-opens approval).
-_AUTOMATIC_ONLY = {(S.APPROVED, S.SUBMITTED)}
-_DECISIONS = {S.APPROVED, S.REJECTED}
+# Moves made only by the system: a material edit re-opens approval; decisions are recorded through
+# apps.approvals.services.decide, which moves the change once the required approvals are in.
+_AUTOMATIC_ONLY = {(S.APPROVED, S.SUBMITTED), (S.SUBMITTED, S.APPROVED), (S.SUBMITTED, S.REJECTED)}
 
 
 def _is_team_member(user, change: Change) -> bool:
     if change.team_id is None:
         return False
-    return any(m.team_id == change.team_id for m in _memberships(user))
+    return any(m.team_id == change.team_id for m in memberships_of(user))
 
 
-def _is_team_lead(user, change: Change) -> bool:
-    memberships = _memberships(user)
-    if change.team_id is None:
-        return any(m.is_lead for m in memberships)
-    return any(m.team_id == change.team_id and m.is_lead for m in memberships)
-
-
-def _memberships(user):
+def memberships_of(user):
     cached = getattr(user, "_cp_memberships", None)
     if cached is None:
         cached = list(user.team_memberships.all())
@@ -39,7 +32,7 @@ def can_create(user) -> bool:
     """Requesters: staff, or anyone in a team (a signed-in user without a team only reads)."""
     if not (user and user.is_authenticated):
         return False
-    return user.is_staff or user.is_superuser or bool(_memberships(user))
+    return user.is_staff or user.is_superuser or bool(memberships_of(user))
 
 
 def can_edit(user, change: Change) -> bool:
@@ -50,28 +43,17 @@ def can_edit(user, change: Change) -> bool:
     return change.requester_id == user.pk or _is_team_member(user, change)
 
 
-def can_decide(user, change: Change) -> bool:
-    """Approve or reject: a lead of the change's team who did not request it."""
-    if not (user and user.is_authenticated):
-        return False
-    if change.requester_id == user.pk:
-        return False
-    return user.is_superuser or _is_team_lead(user, change)
-
-
 def can_transition(user, change: Change, target: str) -> bool:
     if (change.status, target) in _AUTOMATIC_ONLY:
         return False
-    if target in _DECISIONS:
-        return can_decide(user, change)
     return can_edit(user, change)
 
 
 def why_not(user, change: Change, target: str) -> str:
-    if target in _DECISIONS and change.requester_id == getattr(user, "pk", None):
-        return "You cannot approve or reject your own change."
-    if target in _DECISIONS:
-        return "Only a lead of the change's team can approve or reject it."
+    if (change.status, target) in {(S.SUBMITTED, S.APPROVED), (S.SUBMITTED, S.REJECTED)}:
+        return "Approvals and rejections are recorded as decisions (approval inbox or the change page), not moves."
+    if (change.status, target) in _AUTOMATIC_ONLY:
+        return "This move happens on its own (a material edit withdraws the approval)."
     return "Only the requester, members of the change's team, or staff can do that."
 
 
@@ -79,5 +61,5 @@ def available_actions(user, change: Change) -> list[state_machine.Action]:
     return [
         state_machine.ACTIONS[target]
         for target in state_machine.allowed_targets(change.status)
-        if can_transition(user, change, target)
+        if can_transition(user, change, target) and not state_machine.guard_failure(change, target)
     ]

@@ -5,7 +5,8 @@ Extensions to the basic lifecycle, and why:
 - approved -> submitted: a material edit after approval withdraws the approval (re-approval).
 - rejected -> draft: the requester reworks a rejected change instead of cloning it.
 - completed/failed -> backed_out: a change found guilty after the fact is backed out (the story's 09:30).
-- approved -> in_progress is also how an emergency change starts; the approval may follow.
+- submitted -> in_progress only for emergency changes (see GUARDS): they start at once and are
+  approved retroactively within settings.EMERGENCY_APPROVAL_HOURS.
 """
 
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from apps.changes.choices import ChangeStatus as S
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     S.DRAFT: frozenset({S.SUBMITTED, S.CANCELLED}),
-    S.SUBMITTED: frozenset({S.APPROVED, S.REJECTED, S.CANCELLED, S.DRAFT}),
+    S.SUBMITTED: frozenset({S.APPROVED, S.REJECTED, S.CANCELLED, S.DRAFT, S.IN_PROGRESS}),
     S.APPROVED: frozenset({S.IN_PROGRESS, S.CANCELLED, S.SUBMITTED}),
     S.REJECTED: frozenset({S.DRAFT}),
     S.IN_PROGRESS: frozenset({S.COMPLETED, S.FAILED, S.BACKED_OUT}),
@@ -22,6 +23,14 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.FAILED: frozenset({S.BACKED_OUT}),
     S.BACKED_OUT: frozenset(),
     S.CANCELLED: frozenset(),
+}
+
+# Transitions allowed only for some changes: (from, to) -> (predicate on the change, why not).
+GUARDS: dict[tuple[str, str], tuple] = {
+    (S.SUBMITTED, S.IN_PROGRESS): (
+        lambda change: change.change_type == "emergency",
+        "Only emergency changes may start before approval.",
+    ),
 }
 
 TERMINAL: frozenset[str] = frozenset(status for status, targets in TRANSITIONS.items() if not targets)
@@ -52,6 +61,15 @@ ACTIONS: dict[str, Action] = {
 
 def is_allowed(current: str, target: str) -> bool:
     return target in TRANSITIONS.get(current, frozenset())
+
+
+def guard_failure(change, target: str) -> str:
+    """Why ``change`` may not take this otherwise allowed move, or '' when it may."""
+    guard = GUARDS.get((change.status, target))
+    if guard is None:
+        return ""
+    predicate, reason = guard
+    return "" if predicate(change) else reason
 
 
 def allowed_targets(current: str) -> list[str]:

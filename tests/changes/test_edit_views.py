@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.approvals.models import Approval
+from apps.approvals.services import decide
 from apps.changes import services
 from apps.changes.choices import ActivityAction, ChangeStatus
 from apps.changes.models import Change
@@ -31,7 +32,10 @@ def approved_change(team, requester, lead):
         backout_plan="Reinstall 2.3.9",
         submit=True,
     )
-    return services.transition_change(change=change, target=ChangeStatus.APPROVED, actor=lead)
+    decide(change=change, actor=lead, decision="approved")
+    change.refresh_from_db()
+    assert change.status == ChangeStatus.APPROVED
+    return change
 
 
 def _edit_data(change, **overrides):
@@ -157,7 +161,7 @@ def test_edit_form_resubmits_a_rejected_change(login, requester, lead, team):
         planned_end=start + timedelta(hours=1),
         submit=True,
     )
-    services.transition_change(change=change, target=ChangeStatus.REJECTED, actor=lead, note="add a test plan")
+    decide(change=change, actor=lead, decision="rejected", comment="add a test plan")
     change.refresh_from_db()
     url = reverse("changes:change_edit", args=[change.pk])
     login(requester).post(url, _edit_data(change, test_plan="curl /health", intent="submit"))

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from apps.approvals.services import decide
 from apps.changes import services
 from apps.changes.choices import ChangeStatus, HostExecutionState
 from apps.changes.models import ChangeHost
@@ -29,7 +30,7 @@ def running(team, requester, lead):
         backout_plan="Restore the file",
         submit=True,
     )
-    services.transition_change(change=change, target=ChangeStatus.APPROVED, actor=lead)
+    decide(change=change, actor=lead, decision="approved")
     return services.transition_change(change=change, target=ChangeStatus.IN_PROGRESS, actor=requester)
 
 

@@ -43,11 +43,13 @@ def test_documented_lifecycle_is_in_the_table():
 @pytest.mark.django_db
 @pytest.mark.parametrize(("source", "target"), ALLOWED)
 def test_every_allowed_transition_applies_and_is_logged(source, target):
-    change = ChangeFactory(status=source)
+    # Guarded moves (submitted -> in_progress) are allowed for emergency changes only.
+    change_type = "emergency" if (source, target) in state_machine.GUARDS else "normal"
+    change = ChangeFactory(status=source, change_type=change_type)
     result = services.transition_change(change=change, target=target, actor=None, note="because")
     result.refresh_from_db()
     assert result.status == target
-    entry = ChangeActivity.objects.get(change=change)
+    entry = ChangeActivity.objects.get(change=change, action=ActivityAction.TRANSITION, from_status=source)
     assert (entry.action, entry.from_status, entry.to_status, entry.note) == (
         ActivityAction.TRANSITION,
         source,
@@ -103,3 +105,13 @@ def test_starting_and_finishing_record_actual_times():
     done = services.transition_change(change=started, target=ChangeStatus.COMPLETED, actor=None)
     assert done.actual_end >= done.actual_start
     assert (done.eff_start, done.eff_end) == (done.actual_start, done.actual_end)
+
+
+@pytest.mark.django_db
+def test_only_emergency_changes_start_before_approval():
+    normal = ChangeFactory(status=ChangeStatus.SUBMITTED)
+    with pytest.raises(IllegalTransition, match="Only emergency changes"):
+        services.transition_change(change=normal, target=ChangeStatus.IN_PROGRESS, actor=None)
+    emergency = ChangeFactory(status=ChangeStatus.SUBMITTED, change_type="emergency")
+    started = services.transition_change(change=emergency, target=ChangeStatus.IN_PROGRESS, actor=None)
+    assert started.approval_due_at is not None

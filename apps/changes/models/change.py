@@ -6,6 +6,7 @@ from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
 from apps.changes.choices import (
     ChangeKind,
@@ -83,6 +84,13 @@ class Change(models.Model):
     is_unplanned = models.BooleanField(
         default=False, help_text="Recorded from a change event; never submitted or approved."
     )
+    template = models.ForeignKey(
+        "changes.ChangeTemplate", on_delete=models.SET_NULL, null=True, blank=True, related_name="changes"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True, help_text="When the last required approval came in.")
+    approval_due_at = models.DateTimeField(
+        null=True, blank=True, help_text="Emergency changes: the retroactive approval is due by then."
+    )
     needs_freeze_exception = models.BooleanField(
         default=False, help_text="The planned window hits a freeze window; approval needs a freeze exception."
     )
@@ -146,6 +154,11 @@ class Change(models.Model):
 
     def get_risk_color(self) -> str:
         return ChangeRisk.colors().get(self.risk, "gray")
+
+    @property
+    def is_approval_overdue(self) -> bool:
+        """An emergency change that started without approval and is still unapproved past its deadline."""
+        return bool(self.approval_due_at and not self.approved_at and self.approval_due_at < timezone.now())
 
     def clean(self) -> None:
         errors: dict[str, str] = {}

@@ -32,7 +32,9 @@ def set_host_states(
         raise ChangeForbidden("Only the requester, members of the change's team, or staff can record execution.")
     host_ids = [host.pk for host in hosts]
     links = list(
-        ChangeHost.objects.select_for_update().filter(change=change, host_id__in=host_ids).select_related("host")
+        ChangeHost.objects.select_for_update(of=("self",))
+        .filter(change=change, host_id__in=host_ids)
+        .select_related("host")
     )
     missing = set(host_ids) - {link.host_id for link in links}
     if missing:

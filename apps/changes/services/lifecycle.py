@@ -1,19 +1,23 @@
 """State changes of a change: every write goes through here and leaves an activity entry."""
 
 from collections.abc import Iterable
+from datetime import timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from apps.approvals.choices import Decision
-from apps.approvals.models import Approval
+from apps.approvals import rounds
 from apps.changes import permissions, state_machine
 from apps.changes.choices import ActivityAction, ChangeStatus, HostExecutionState
+from apps.changes.events import EVENT_FOR_STATUS, change_payload
 from apps.changes.exceptions import ChangeForbidden, IllegalTransition, StaleChange
 from apps.changes.models import Change, ChangeActivity, ChangeHost
 from apps.changes.services import review
 from apps.changes.services.audit import audit_value, record_activity
+from apps.events.choices import EventType
+from apps.events.services import publish_event
 from apps.inventory.models import Host, Service
 
 # Fields a requester edits; the activity log records their before/after values.
@@ -166,16 +170,11 @@ def update_change(
         reason = f"Material edit after approval ({', '.join(material)})."
         review.withdraw_approvals(change=locked, reason=reason)
         if locked.status == ChangeStatus.APPROVED:
-            previous = locked.status
-            locked.status = ChangeStatus.SUBMITTED
-            locked.save(update_fields=["status", "updated"])
-            record_activity(
+            locked = transition_change(
                 change=locked,
-                actor=actor,
-                action=ActivityAction.TRANSITION,
-                from_status=previous,
-                to_status=locked.status,
-                note=reason + " Approval withdrawn; the change needs a new decision.",
+                target=ChangeStatus.SUBMITTED,
+                actor=None,
+                note=f"{reason} Approval withdrawn; the change needs a new decision.",
             )
     if submit:
         locked = submit_change(change=locked, actor=actor)
@@ -226,6 +225,9 @@ def transition_change(
         )
     if actor is not None and not permissions.can_transition(actor, locked, target):
         raise ChangeForbidden(permissions.why_not(actor, locked, target))
+    refused = state_machine.guard_failure(locked, target)
+    if refused:
+        raise IllegalTransition(f"{locked.reference}: {refused}")
     action = state_machine.ACTIONS.get(target)
     if action is not None and action.needs_note and not note.strip():
         raise ValidationError(
@@ -248,19 +250,17 @@ def transition_change(
     now = timezone.now()
     if target == ChangeStatus.IN_PROGRESS and locked.actual_start is None:
         locked.actual_start = now
+    if target == ChangeStatus.IN_PROGRESS and locked.approved_at is None:
+        # An emergency change started before its approval: the approval is due within the set time.
+        locked.approval_due_at = now + timedelta(hours=settings.EMERGENCY_APPROVAL_HOURS)
     if target in (ChangeStatus.COMPLETED, ChangeStatus.FAILED) and locked.actual_end is None:
         locked.actual_end = max(now, locked.actual_start or now)
+    if target == ChangeStatus.APPROVED:
+        locked.approved_at = now
+    if target == ChangeStatus.SUBMITTED:
+        locked.approved_at = None
     locked.status = target
     locked.save()
-    if target in (ChangeStatus.APPROVED, ChangeStatus.REJECTED) and actor is not None:
-        Approval.objects.create(
-            change=locked,
-            team=locked.team,
-            decided_by=actor,
-            decision=Decision.APPROVED if target == ChangeStatus.APPROVED else Decision.REJECTED,
-            comment=note,
-            change_version=locked.version,
-        )
     record_activity(
         change=locked,
         actor=actor,
@@ -269,7 +269,32 @@ def transition_change(
         to_status=target,
         note=note,
     )
+    event_type = EVENT_FOR_STATUS.get(target)
+    if current == ChangeStatus.APPROVED and target == ChangeStatus.SUBMITTED:
+        event_type = EventType.CHANGE_REAPPROVAL
+    if event_type:
+        actor_name = actor.get_username() if actor is not None and actor.is_authenticated else None
+        publish_event(
+            event_type=event_type,
+            payload=change_payload(locked) | {"from_status": current, "note": note, "actor": actor_name},
+        )
+    if target == ChangeStatus.SUBMITTED:
+        locked = _open_approval_round(locked)
     return locked
+
+
+def _open_approval_round(change: Change) -> Change:
+    """Compute who must approve; a change made from a standard template and still matching it is approved."""
+    rounds.open_round(change)
+    template = change.template
+    if template is not None and template.is_standard and template.is_active and template.matches(change):
+        return transition_change(
+            change=change,
+            target=ChangeStatus.APPROVED,
+            actor=None,
+            note=f"Pre-approved standard change: made from the template “{template.name}”.",
+        )
+    return change
 
 
 @transaction.atomic

@@ -3,12 +3,11 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, render
 
+from apps.approvals.decision_panel import decision_context
 from apps.changes import permissions
 from apps.changes.choices import ChangeStatus, HostExecutionState
-from apps.changes.collisions import collisions_for_change
 from apps.changes.filtersets import ChangeFilterSet
 from apps.changes.models import Change
-from apps.changes.services import review
 from apps.core.htmx import is_partial_request, render_page_or_partial
 
 PAGE_SIZE = 50
@@ -59,16 +58,17 @@ def host_table_context(request, change: Change) -> dict:
 
 
 def detail_context(request, change: Change) -> dict:
-    last_approval, since_approval = review.changes_since_last_approval(change)
-    return host_table_context(request, change) | {
-        "activities": change.activities.select_related("actor"),
-        "actions": permissions.available_actions(request.user, change),
-        "approvals": change.approvals.select_related("decided_by", "team"),
-        "services": change.services.all(),
-        "collisions": collisions_for_change(change) if change.status not in ChangeStatus.inactive() else None,
-        "last_approval": last_approval,
-        "since_approval": since_approval,
-    }
+    active = change.status not in ChangeStatus.inactive()
+    return (
+        host_table_context(request, change)
+        | decision_context(request.user, change, with_collisions=active)
+        | {
+            "activities": change.activities.select_related("actor"),
+            "actions": permissions.available_actions(request.user, change),
+            "approvals": change.approvals.select_related("decided_by", "team"),
+            "services": change.services.all(),
+        }
+    )
 
 
 @login_required

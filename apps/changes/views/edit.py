@@ -16,7 +16,7 @@ from apps.changes.collisions import find_collisions
 from apps.changes.exceptions import ChangeError
 from apps.changes.forms import ChangeForm
 from apps.changes.guidance import guidance_for
-from apps.changes.models import Change
+from apps.changes.models import Change, ChangeTemplate
 from apps.inventory.models import Environment, Service
 
 SUBMITTABLE = (ChangeStatus.DRAFT, ChangeStatus.REJECTED)
@@ -54,6 +54,23 @@ def _default_initial(user) -> dict:
     }
 
 
+def _template_initial(template: ChangeTemplate, user) -> dict:
+    start = _next_slot()
+    initial = {
+        name: getattr(template, name)
+        for name in ("kind", "title", "summary", "implementation_plan", "backout_plan", "test_plan", "risk")
+    }
+    return initial | {
+        "environment": template.environment,
+        "team": template.team or _default_initial(user)["team"],
+        "services": list(template.services.all()),
+        "planned_start": start,
+        "planned_end": start + timedelta(minutes=template.duration_minutes),
+        "template": template,
+        "change_type": "standard" if template.is_standard else "normal",
+    }
+
+
 def _clone_initial(source: Change) -> dict:
     duration = source.planned_end - source.planned_start
     start = source.planned_start
@@ -80,7 +97,7 @@ def _clone_initial(source: Change) -> dict:
     return initial
 
 
-def _render_form(request, form: ChangeForm, change: Change | None = None, source: Change | None = None, status=200):
+def _render_form(request, form: ChangeForm, change=None, source=None, status=200, template=None):
     posted = hostpicker.resolve(form.posted_hostnames())
     picker = {
         "selected": posted.hosts,
@@ -88,7 +105,14 @@ def _render_form(request, form: ChangeForm, change: Change | None = None, source
         "unknown": posted.unknown + form.unknown_hosts,
         "paste_kept": form.data.get("hosts_paste", "") if form.is_bound else "",
     }
-    context = {"form": form, "change": change, "source": source, "picker": picker}
+    context = {
+        "form": form,
+        "change": change,
+        "source": source,
+        "picker": picker,
+        "template": template,
+        "templates": ChangeTemplate.objects.filter(is_active=True) if change is None else [],
+    }
     return render(request, "changes/change_form.html", context, status=status)
 
 
@@ -97,8 +121,10 @@ def change_create(request):
     if not permissions.can_create(request.user):
         raise PermissionDenied("Only members of a team can request changes. Ask an admin to add you to your team.")
     if request.method != "POST":
-        form = ChangeForm(user=request.user, initial=_default_initial(request.user))
-        return _render_form(request, form)
+        template = ChangeTemplate.objects.filter(is_active=True, pk=request.GET.get("template") or None).first()
+        initial = _template_initial(template, request.user) if template else _default_initial(request.user)
+        form = ChangeForm(user=request.user, initial=initial)
+        return _render_form(request, form, template=template)
     form = ChangeForm(request.POST, user=request.user, intent=_intent(request))
     if form.is_valid():
         try:

@@ -7,8 +7,11 @@ checks and per-host bookkeeping as real use; ``replay_at`` puts the story's time
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
+from apps.accounts.models import TeamMembership
+from apps.approvals import rounds
 from apps.approvals.choices import Decision
 from apps.approvals.models import Approval
+from apps.approvals.services import decide
 from apps.changes import services as change_services
 from apps.changes.choices import ChangeStatus, HostExecutionState
 from apps.changes.models import Change
@@ -22,11 +25,59 @@ def create(*, at: datetime, actor, hosts: Iterable[Host] = (), services: Iterabl
 
 
 def move(change: Change, *, to: str, at: datetime, actor, note: str = "", confirm_incomplete: bool = False) -> Change:
-    """A status move; approving or rejecting with a lead as ``actor`` also records the lead's Approval."""
+    """A status move. Approving or rejecting is a lead's decision (approvals.services.decide); when the
+    policies want more than ``actor``'s approval, the other required leads co-sign at the same moment."""
     with replay_at(at):
+        if to in (ChangeStatus.REJECTED, ChangeStatus.APPROVED):
+            decider = _decider(change, preferred=actor)
+            if to == ChangeStatus.REJECTED:
+                decide(change=change, actor=decider, decision=Decision.REJECTED, comment=note or "Not now.")
+            else:
+                decide(change=change, actor=decider, decision=Decision.APPROVED, comment=note)
+                _co_sign(change, first=decider)
+            return Change.objects.get(pk=change.pk)
         return change_services.transition_change(
             change=change, target=to, actor=actor, note=note, confirm_incomplete=confirm_incomplete
         )
+
+
+def _decider(change: Change, *, preferred):
+    """``preferred`` when the policies let them decide, otherwise a lead who may."""
+    slots = [slot for slot in rounds.slots(change) if slot.open]
+    memberships = list(TeamMembership.objects.filter(user=preferred))
+    if any(rounds.can_fill(preferred, slot.required, memberships) for slot in slots):
+        return preferred
+    for slot in slots:
+        lead = (
+            TeamMembership.objects.filter(team_id=slot.required.team_id, is_lead=True)
+            .exclude(user_id=change.requester_id)
+            .select_related("user")
+            .first()
+        )
+        if lead is not None:
+            return lead.user
+    return preferred
+
+
+def _co_sign(change: Change, *, first) -> None:
+    change = Change.objects.get(pk=change.pk)
+    while rounds.awaiting_decision(change):
+        decided = {first.pk, change.requester_id}
+        decided |= set(rounds.current_decisions(change).values_list("decided_by_id", flat=True))
+        open_slots = [slot for slot in rounds.slots(change) if slot.open]
+        if not open_slots:
+            return
+        slot = open_slots[0]
+        signer = (
+            TeamMembership.objects.filter(team_id=slot.required.team_id, is_lead=True)
+            .exclude(user_id__in=decided)
+            .select_related("user")
+            .first()
+        )
+        if signer is None:
+            return
+        decide(change=change, actor=signer.user, decision=Decision.APPROVED, comment="Co-signed.")
+        change = Change.objects.get(pk=change.pk)
 
 
 def countersign(change: Change, *, at: datetime, lead, team, note: str = "") -> Approval:

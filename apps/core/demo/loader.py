@@ -11,6 +11,7 @@ from django.utils import timezone
 from apps.accounts.models import Team
 from apps.approvals.models import Approval
 from apps.changes.models import Change, ChangeActivity, ChangeHost, FreezeWindow
+from apps.core.demo.approvals import ensure_approval_setup
 from apps.core.demo.background import build_background
 from apps.core.demo.freezes import ensure_freeze_windows
 from apps.core.demo.inventory import ensure_inventory
@@ -18,6 +19,7 @@ from apps.core.demo.ops_history import build_ops_history
 from apps.core.demo.people import USERS, DemoUser, ensure_people
 from apps.core.demo.release_night import build_release_night
 from apps.core.demo.story import RELEASE_TITLE, story_times
+from apps.events.models import OutboxEvent
 from apps.incidents.models import Incident
 from apps.inventory.models import Host, Service
 
@@ -45,12 +47,15 @@ def load_demo(*, now: datetime | None = None) -> DemoReport:
         already_loaded = is_demo_loaded()
         if not already_loaded:
             people = ensure_people()
+            ensure_approval_setup()
             inventory = ensure_inventory(teams=people.teams)
             times = story_times(now)
             ensure_freeze_windows(now=now, times=times, inventory=inventory)
             build_ops_history(times=times, inventory=inventory, people=people)
             build_release_night(times=times, inventory=inventory, people=people)
             build_background(now=now, inventory=inventory, people=people, seed=DEMO_SEED)
+            # The demo's history is in the past: nobody is to be emailed or called back about it.
+            OutboxEvent.objects.filter(dispatched_at__isnull=True).update(dispatched_at=now)
     return DemoReport(
         already_loaded=already_loaded,
         counts=current_counts(),

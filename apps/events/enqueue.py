@@ -1,0 +1,23 @@
+import logging
+
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+
+def enqueue_safely(task, *args) -> bool:
+    """Send a task to the broker, but never let a broker outage fail the caller.
+
+    Work is recorded in the database first (outbox rows, pending deliveries); the periodic drain re-sends
+    whatever is still pending, so a lost enqueue only delays it.
+    """
+    try:
+        task.apply_async(args=args, retry=False)
+    except Exception:  # noqa: BLE001 - any broker failure: the drain will pick the work up
+        logger.warning("Could not enqueue %s%r; the outbox drain will retry it", task.name, args, exc_info=True)
+        return False
+    return True
+
+
+def enqueue_on_commit(task, *args) -> None:
+    transaction.on_commit(lambda: enqueue_safely(task, *args))

@@ -1,0 +1,23 @@
+from django.db import IntegrityError, transaction
+
+from apps.events.enqueue import enqueue_on_commit
+from apps.events.models import OutboxEvent
+from apps.events.tasks import dispatch_event
+
+
+def publish_event(*, event_type: str, payload: dict, dedup_key: str | None = None) -> OutboxEvent:
+    """Record an event in the caller's transaction; it is dispatched once that transaction commits.
+
+    ``dedup_key`` makes publishing idempotent: the same key publishes one event however often it is called.
+    """
+    if dedup_key:
+        existing = OutboxEvent.objects.filter(dedup_key=dedup_key).first()
+        if existing:
+            return existing
+    try:
+        with transaction.atomic():
+            event = OutboxEvent.objects.create(event_type=event_type, payload=payload, dedup_key=dedup_key)
+    except IntegrityError:
+        return OutboxEvent.objects.get(dedup_key=dedup_key)
+    enqueue_on_commit(dispatch_event, event.pk)
+    return event
