@@ -1,7 +1,9 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
+from apps.accounts import services
 from apps.accounts.forms import ProfileForm
 from apps.accounts.models import Team, TeamMembership, UserProfile
 
@@ -15,7 +17,24 @@ def profile(request):
         messages.success(request, "Profile saved.")
         return redirect("accounts:profile")
     memberships = TeamMembership.objects.filter(user=request.user).select_related("team")
-    return render(request, "accounts/profile.html", {"form": form, "memberships": memberships})
+    context = {"form": form, "memberships": memberships, "feed_token": profile_obj.feed_token}
+    return render(request, "accounts/profile.html", context)
+
+
+@login_required
+@require_POST
+def feed_token_regenerate(request):
+    services.regenerate_feed_token(user=request.user)
+    messages.success(request, "New feed link created. Links with the previous token no longer work.")
+    return redirect("accounts:profile")
+
+
+@login_required
+@require_POST
+def feed_token_revoke(request):
+    services.revoke_feed_token(user=request.user)
+    messages.success(request, "Feed link revoked. Calendar subscriptions using it stop updating.")
+    return redirect("accounts:profile")
 
 
 @login_required

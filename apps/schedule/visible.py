@@ -1,0 +1,164 @@
+"""The changes and freezes a calendar page shows, loaded in a fixed number of queries.
+
+One query for the changes overlapping the window (with environment and team joined), two for their hosts
+and services, two for the collisions, two for the freeze windows: the count does not grow with the number
+of changes on screen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import cached_property
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import QuerySet
+
+from apps.changes.choices import ChangeStatus
+from apps.changes.filtersets import ChangeFilterSet
+from apps.changes.freeze import FreezeOccurrence, freeze_occurrences
+from apps.changes.models import Change
+from apps.schedule.collisions import Collision, find_collisions, load_links
+
+# A page never renders more changes than this; the banner asks for a filter instead.
+MAX_VISIBLE = 2000
+MAX_LISTED_HOSTS = 8
+INACTIVE = (ChangeStatus.CANCELLED, ChangeStatus.REJECTED)
+# Long text the calendar never shows: not fetched for the (up to MAX_VISIBLE) changes of a page.
+UNUSED_FIELDS = ("summary", "implementation_plan", "backout_plan", "test_plan", "links", "freeze_justification")
+
+
+def changes_in_window(start: datetime, end: datetime) -> QuerySet[Change]:
+    """Changes whose effective window overlaps [start, end).
+
+    The lower bound on ``eff_start`` (no change lasts longer than MAX_CHANGE_DURATION_HOURS) lets the
+    ``(eff_start, eff_end)`` index bound the scan on both sides.
+    """
+    floor = start - timedelta(hours=settings.MAX_CHANGE_DURATION_HOURS)
+    return (
+        Change.objects.overlapping(start, end)
+        .filter(eff_start__gt=floor)
+        .select_related("environment", "team")
+        .order_by("eff_start", "id")
+    )
+
+
+def _span_text(start: datetime, end: datetime) -> str:
+    if start.date() == end.date():
+        return f"{start:%a %d %b %H:%M} – {end:%H:%M}"
+    return f"{start:%a %d %b %H:%M} – {end:%a %d %b %H:%M}"
+
+
+@dataclass
+class Entry:
+    """A change as the calendar draws it: local times, hosts, services and collisions attached."""
+
+    change: Change
+    start: datetime
+    end: datetime
+    hosts: list[str] = field(default_factory=list)
+    services: list[str] = field(default_factory=list)
+    collisions: list[Collision] = field(default_factory=list)
+
+    # Computed once per entry: a change may be drawn on several days or lanes.
+    @cached_property
+    def url(self) -> str:
+        return self.change.get_absolute_url()
+
+    @cached_property
+    def status_label(self) -> str:
+        return self.change.get_status_display()
+
+    @property
+    def is_inactive(self) -> bool:
+        return self.change.status in INACTIVE
+
+    @cached_property
+    def css(self) -> str:
+        classes = [f"k-{self.change.get_kind_color()}", f"st-{self.change.status}"]
+        if self.is_inactive:
+            classes.append("is-inactive")
+        if self.collisions:
+            classes.append("collides")
+        return " ".join(classes)
+
+    @cached_property
+    def time_text(self) -> str:
+        return _span_text(self.start, self.end)
+
+    @cached_property
+    def collision_text(self) -> str:
+        return "; ".join(str(collision) for collision in self.collisions)
+
+    @cached_property
+    def tooltip(self) -> str:
+        change = self.change
+        facts = [change.get_kind_display(), self.status_label, f"{change.get_risk_display()} risk"]
+        facts.append(str(change.environment))
+        if change.team_id:
+            facts.append(str(change.team))
+        lines = [f"{change.reference} · {change.title}", " · ".join(facts), self.time_text]
+        if self.hosts:
+            more = len(self.hosts) - MAX_LISTED_HOSTS
+            listed = ", ".join(self.hosts[:MAX_LISTED_HOSTS]) + (f" (+{more} more)" if more > 0 else "")
+            lines.append(f"Hosts: {listed}")
+        if self.services:
+            lines.append(f"Services: {', '.join(self.services)}")
+        if self.collisions:
+            lines.append(f"Collides with {self.collision_text}")
+        return "\n".join(lines)
+
+
+def group_by_environment(entries: list[Entry]) -> list[tuple[str, list[Entry]]]:
+    """Entries grouped under their environment, environments in their configured order (dev, qa, prod)."""
+    groups: dict[int, list[Entry]] = {}
+    for entry in entries:
+        groups.setdefault(entry.change.environment_id, []).append(entry)
+    ordered = sorted(
+        groups.values(), key=lambda group: (group[0].change.environment.order, group[0].change.environment.name)
+    )
+    return [(str(group[0].change.environment), group) for group in ordered]
+
+
+@dataclass
+class Visible:
+    entries: list[Entry]
+    freezes: list[FreezeOccurrence]
+    truncated: bool = False
+
+    @property
+    def collision_count(self) -> int:
+        return sum(1 for entry in self.entries if entry.collisions)
+
+
+def environment_ids(filterset: ChangeFilterSet) -> list[int] | None:
+    """The environments a valid filterset narrows to, for the freeze windows (None: all of them)."""
+    if not filterset.is_bound or not filterset.is_valid():
+        return None
+    chosen = filterset.form.cleaned_data.get("environment")
+    return [environment.pk for environment in chosen] if chosen else None
+
+
+def load_visible(
+    *, queryset: QuerySet[Change], start: datetime, end: datetime, zone: ZoneInfo, environments: list[int] | None
+) -> Visible:
+    changes = list(queryset.defer(*UNUSED_FIELDS)[: MAX_VISIBLE + 1])
+    truncated = len(changes) > MAX_VISIBLE
+    changes = changes[:MAX_VISIBLE]
+    ids = [change.pk for change in changes]
+    links = load_links(ids)
+    collisions = find_collisions(visible_ids=set(ids), links=links, start=start, end=end)
+    entries = [
+        Entry(
+            change=change,
+            start=change.eff_start.astimezone(zone),
+            end=change.eff_end.astimezone(zone),
+            hosts=links.hosts.get(change.pk, []),
+            services=links.services.get(change.pk, []),
+            collisions=collisions.get(change.pk, []),
+        )
+        for change in changes
+    ]
+    freezes = freeze_occurrences(start=start, end=end, environment_ids=environments)
+    return Visible(entries=entries, freezes=freezes, truncated=truncated)
