@@ -1,6 +1,31 @@
 from django.contrib import admin
 
-from apps.incidents.models import Incident
+from apps.incidents.models import Backout, Incident, IncidentNote, SuspectMark
+
+
+class IncidentNoteInline(admin.TabularInline):
+    model = IncidentNote
+    extra = 0
+    fields = ["created", "kind", "author_name", "change", "text"]
+    readonly_fields = fields
+    raw_id_fields = ["change"]
+    can_delete = False
+
+
+class SuspectMarkInline(admin.TabularInline):
+    model = SuspectMark
+    extra = 0
+    fields = ["created", "change", "verdict", "marked_by_name", "note"]
+    readonly_fields = fields
+    can_delete = False
+
+
+class BackoutInline(admin.TabularInline):
+    model = Backout
+    extra = 0
+    fields = ["change", "started_at", "started_by_name", "completed_at", "note"]
+    readonly_fields = fields
+    can_delete = False
 
 
 @admin.register(Incident)
@@ -9,3 +34,11 @@ class IncidentAdmin(admin.ModelAdmin):
     list_filter = ["severity", "status"]
     search_fields = ["title"]
     filter_horizontal = ["hosts", "services"]
+    inlines = [SuspectMarkInline, BackoutInline, IncidentNoteInline]
+
+
+@admin.register(Backout)
+class BackoutAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "started_at", "started_by_name", "completed_at"]
+    raw_id_fields = ["incident", "change"]
+    readonly_fields = ["started_by", "completed_by"]

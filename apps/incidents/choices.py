@@ -19,3 +19,39 @@ class IncidentStatus(models.TextChoices):
     @classmethod
     def colors(cls) -> dict[str, str]:
         return {cls.OPEN: "red", cls.MITIGATED: "yellow", cls.RESOLVED: "green"}
+
+
+# The incident's one status table: open -> mitigated -> resolved, and back to open if it flares up again.
+INCIDENT_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    IncidentStatus.OPEN: (IncidentStatus.MITIGATED, IncidentStatus.RESOLVED),
+    IncidentStatus.MITIGATED: (IncidentStatus.RESOLVED, IncidentStatus.OPEN),
+    IncidentStatus.RESOLVED: (IncidentStatus.OPEN,),
+}
+
+
+class Verdict(models.TextChoices):
+    """What the bridge concluded about one suspect change; the latest mark per change counts."""
+
+    LIKELY_CAUSE = "likely_cause", "Likely cause"
+    RULED_OUT = "ruled_out", "Ruled out"
+    SUSPECT = "suspect", "Back to suspect"
+
+    @classmethod
+    def colors(cls) -> dict[str, str]:
+        return {cls.LIKELY_CAUSE: "red", cls.RULED_OUT: "gray", cls.SUSPECT: "yellow"}
+
+
+class NoteKind(models.TextChoices):
+    NOTE = "note", "Note"
+    STATUS = "status", "Status"
+    MARK = "mark", "Suspect marked"
+    BACKOUT = "backout", "Backout"
+    OPENED = "opened", "Opened"
+
+
+class SuspectScope(models.TextChoices):
+    """How a change reaches the host under investigation, strongest first."""
+
+    DIRECT = "direct", "On this host"
+    SERVICE = "service", "Via its service"
+    ENVIRONMENT = "environment", "Environment-wide"

@@ -1,0 +1,312 @@
+"""The bounded, index-backed queries behind the suspects list: a fixed number, however many changes exist.
+
+Every scan on a change's effective start is bounded below by ``window.start - MAX_CHANGE_DURATION_HOURS``
+(no change lasts longer, so nothing overlapping the window starts earlier), which lets
+- direct links use the covering ChangeHost index (host_id, eff_start, change_id) INCLUDE (eff_end);
+- service links use the change<->service through table joined to Change.eff_start;
+- environment-wide changes use the Change (environment, eff_start) index.
+Production-only artifacts are looked up further back on the host itself (DRIFT_LOOKBACK): a drift does not
+expire when the window ends.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Count, Exists, Min, OuterRef, Q, Subquery
+
+from apps.approvals.choices import Decision
+from apps.approvals.models import Approval
+from apps.changes.choices import ActivityAction, ChangeStatus, HostExecutionState
+from apps.changes.models import Change, ChangeActivity, ChangeHost
+from apps.changes.services.review import MATERIAL_FIELDS
+from apps.inventory.models import Host, Service
+
+DRIFT_LOOKBACK = timedelta(days=14)
+# How far back QA/dev count as having received an artifact before production.
+LOWER_ENV_LOOKBACK = timedelta(days=90)
+INACTIVE = ChangeStatus.inactive()  # draft, rejected, cancelled: never suspects
+
+
+@dataclass(frozen=True)
+class Window:
+    """[start, at] is looked at; (at, after_end] holds the changes that began after the incident."""
+
+    at: datetime
+    hours: int
+    now: datetime
+
+    @property
+    def start(self) -> datetime:
+        return self.at - timedelta(hours=self.hours)
+
+    @property
+    def overlap_floor(self) -> datetime:
+        return self.start - timedelta(hours=settings.MAX_CHANGE_DURATION_HOURS)
+
+    @property
+    def drift_floor(self) -> datetime:
+        return min(self.overlap_floor, self.at - DRIFT_LOOKBACK)
+
+    @property
+    def after_end(self) -> datetime:
+        return max(self.at, min(self.now, self.at + timedelta(hours=self.hours)))
+
+
+@dataclass(frozen=True)
+class Target:
+    """A host under investigation, with the services and environment its suspects are looked up through."""
+
+    host: Host
+    service_ids: frozenset[int]
+
+    @property
+    def environment_id(self) -> int:
+        return self.host.environment_id
+
+    @property
+    def is_production(self) -> bool:
+        return self.host.environment.is_production
+
+
+@dataclass(frozen=True)
+class LinkRow:
+    change_id: int
+    host_id: int
+    state: str
+    state_changed_at: datetime | None
+
+
+@dataclass
+class Facts:
+    """Everything the ranking needs about the candidate changes, fetched in bulk."""
+
+    direct: dict[int, dict[int, LinkRow]] = field(default_factory=dict)  # host_id -> change_id -> link
+    service: dict[tuple[int, int], set[int]] = field(default_factory=dict)  # (env, service) -> change ids
+    environment: dict[int, set[int]] = field(default_factory=dict)  # env id -> change ids
+    changes: dict[int, Change] = field(default_factory=dict)
+    state_counts: dict[int, dict[str, int]] = field(default_factory=dict)  # change -> state -> hosts
+    first_approval: dict[int, datetime] = field(default_factory=dict)
+    material_edits: dict[int, set[str]] = field(default_factory=dict)
+    reached_lower: set[tuple[str, int]] = field(default_factory=set)  # (artifact, service) seen in QA/dev
+    service_names: dict[int, str] = field(default_factory=dict)
+
+
+def _overlaps(window: Window, prefix: str = "") -> Q:
+    """Overlapping [window.start, ...] or still in progress, among rows whose start is already bounded."""
+    return Q(**{f"{prefix}eff_end__gte": window.start}) | Q(**{f"{prefix}status": ChangeStatus.IN_PROGRESS})
+
+
+def targets_for(hosts, extra_service_ids=()) -> list[Target]:
+    """One query: each host's services (plus ``extra_service_ids``, e.g. the incident's services)."""
+    hosts = list(hosts)
+    rows = Host.services.through.objects.filter(host_id__in=[h.pk for h in hosts]).order_by()
+    services: dict[int, set[int]] = defaultdict(set)
+    for host_id, service_id in rows.values_list("host_id", "service_id"):
+        services[host_id].add(service_id)
+    extra = set(extra_service_ids)
+    return [Target(host=host, service_ids=frozenset(services[host.pk] | extra)) for host in hosts]
+
+
+def direct_links(targets: list[Target], window: Window) -> dict[int, dict[int, LinkRow]]:
+    """Links of the targets themselves: overlapping the window, in progress, or a production artifact."""
+    drift_candidate = Q(eff_start__gt=window.at - DRIFT_LOOKBACK, change__environment__is_production=True) & ~Q(
+        change__artifact=""
+    )
+    rows = (
+        ChangeHost.objects.filter(
+            host_id__in=[t.host.pk for t in targets],
+            eff_start__gt=window.drift_floor,
+            eff_start__lte=window.after_end,
+        )
+        .filter(
+            (
+                Q(eff_start__gt=window.overlap_floor)
+                & (Q(eff_end__gte=window.start) | Q(change__status=ChangeStatus.IN_PROGRESS))
+            )
+            | drift_candidate
+        )
+        .exclude(change__status__in=INACTIVE)
+        .order_by()
+        .values_list("change_id", "host_id", "state", "state_changed_at")
+    )
+    by_host: dict[int, dict[int, LinkRow]] = defaultdict(dict)
+    for change_id, host_id, state, state_changed_at in rows:
+        by_host[host_id][change_id] = LinkRow(change_id, host_id, state, state_changed_at)
+    return by_host
+
+
+def service_links(targets: list[Target], window: Window) -> dict[tuple[int, int], set[int]]:
+    """Changes linked to the targets' services, or run on any host of those services, in their environments.
+
+    A target's own links show up here too; its direct scope wins (see suspects._scope_for)."""
+    service_ids = set().union(*(t.service_ids for t in targets))
+    env_ids = {t.environment_id for t in targets}
+    found: dict[tuple[int, int], set[int]] = defaultdict(set)
+    if not service_ids:
+        return found
+    through = Change.services.through
+    linked = (
+        through.objects.filter(
+            service_id__in=service_ids,
+            change__environment_id__in=env_ids,
+            change__eff_start__gt=window.overlap_floor,
+            change__eff_start__lte=window.after_end,
+        )
+        .filter(_overlaps(window, "change__"))
+        .exclude(change__status__in=INACTIVE)
+        .order_by()
+        .values_list("change__environment_id", "service_id", "change_id")
+    )
+    for env_id, service_id, change_id in linked:
+        found[(env_id, service_id)].add(change_id)
+    peers = (
+        ChangeHost.objects.filter(
+            host__services__in=service_ids,
+            host__environment_id__in=env_ids,
+            eff_start__gt=window.overlap_floor,
+            eff_start__lte=window.after_end,
+        )
+        .filter(Q(eff_end__gte=window.start) | Q(change__status=ChangeStatus.IN_PROGRESS))
+        .exclude(change__status__in=INACTIVE)
+        .order_by()
+        .values_list("host__environment_id", "host__services", "change_id")
+        .distinct()
+    )
+    for env_id, service_id, change_id in peers:
+        if service_id in service_ids:
+            found[(env_id, service_id)].add(change_id)
+    return found
+
+
+def environment_wide(targets: list[Target], window: Window) -> dict[int, set[int]]:
+    """Changes to a whole environment: no hosts and no services listed."""
+    through = Change.services.through
+    rows = (
+        Change.objects.filter(
+            environment_id__in={t.environment_id for t in targets},
+            eff_start__gt=window.overlap_floor,
+            eff_start__lte=window.after_end,
+        )
+        .filter(_overlaps(window))
+        .exclude(status__in=INACTIVE)
+        .exclude(Exists(ChangeHost.objects.filter(change_id=OuterRef("pk"))))
+        .exclude(Exists(through.objects.filter(change_id=OuterRef("pk"))))
+        .order_by()
+        .values_list("environment_id", "pk")
+    )
+    found: dict[int, set[int]] = defaultdict(set)
+    for env_id, change_id in rows:
+        found[env_id].add(change_id)
+    return found
+
+
+def load_changes(change_ids: set[int]) -> dict[int, Change]:
+    if not change_ids:
+        return {}
+    changes = Change.objects.filter(pk__in=change_ids).select_related("environment", "team").order_by()
+    return {change.pk: change for change in changes}
+
+
+def host_state_counts(change_ids: set[int]) -> dict[int, dict[str, int]]:
+    """Per change, how many of its hosts are in each state: one grouped query for every peer."""
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    if not change_ids:
+        return counts
+    rows = (
+        ChangeHost.objects.filter(change_id__in=change_ids)
+        .order_by()
+        .values_list("change_id", "state")
+        .annotate(total=Count("id"))
+    )
+    for change_id, state, total in rows:
+        counts[change_id][state] = total
+    return counts
+
+
+def first_approvals(change_ids: set[int]) -> dict[int, datetime]:
+    if not change_ids:
+        return {}
+    rows = (
+        Approval.objects.filter(change_id__in=change_ids, decision=Decision.APPROVED)
+        .order_by()
+        .values_list("change_id")
+        .annotate(first=Min("decided_at"))
+    )
+    return dict(rows)
+
+
+def material_edits_after_approval(change_ids: set[int], *, before: datetime) -> dict[int, set[str]]:
+    """Material fields edited after each change's first approval (and before ``before``)."""
+    found: dict[int, set[str]] = defaultdict(set)
+    if not change_ids:
+        return found
+    first = (
+        Approval.objects.filter(change_id=OuterRef("change_id"), decision=Decision.APPROVED)
+        .order_by("decided_at")
+        .values("decided_at")[:1]
+    )
+    edits = (
+        ChangeActivity.objects.filter(
+            change_id__in=change_ids, action=ActivityAction.EDIT, created__gt=Subquery(first), created__lte=before
+        )
+        .order_by()
+        .values_list("change_id", "changes")
+    )
+    for change_id, diff in edits:
+        found[change_id] |= set(diff or {}) & MATERIAL_FIELDS
+    return found
+
+
+def artifacts_reached_lower(artifacts: set[str], service_ids: set[int], *, since: datetime) -> set[tuple[str, int]]:
+    """(artifact, service) pairs applied since ``since`` on a non-production host of that service: one query.
+
+    Driven by those hosts through the (host_id, eff_start) index, so its cost follows the QA/dev hosts of the
+    services, not the size of the change table (Change.artifact has no index).
+    """
+    if not artifacts or not service_ids:
+        return set()
+    lower_hosts = Host.objects.filter(services__in=service_ids, environment__is_production=False).values("pk")
+    rows = (
+        ChangeHost.objects.filter(
+            host_id__in=lower_hosts,
+            eff_start__gt=since,
+            state=HostExecutionState.APPLIED,
+            change__artifact__in=artifacts,
+        )
+        .order_by()
+        .values_list("change__artifact", "host__services")
+        .distinct()
+    )
+    return {(artifact, service_id) for artifact, service_id in rows if service_id in service_ids}
+
+
+def service_names(service_ids: set[int]) -> dict[int, str]:
+    if not service_ids:
+        return {}
+    return dict(Service.objects.filter(pk__in=service_ids).order_by().values_list("pk", "name"))
+
+
+def gather(targets: list[Target], window: Window) -> Facts:
+    """All facts for the targets in a fixed number of queries (10, fewer when there is nothing to ask)."""
+    facts = Facts()
+    if not targets:
+        return facts
+    facts.direct = direct_links(targets, window)
+    facts.service = service_links(targets, window)
+    facts.environment = environment_wide(targets, window)
+    ids = {cid for links in facts.direct.values() for cid in links}
+    ids |= {cid for found in facts.service.values() for cid in found}
+    ids |= {cid for found in facts.environment.values() for cid in found}
+    facts.changes = load_changes(ids)
+    facts.state_counts = host_state_counts(ids)
+    facts.first_approval = first_approvals(ids)
+    facts.material_edits = material_edits_after_approval(ids, before=window.at)
+    all_services = set().union(*(t.service_ids for t in targets))
+    # Drift only concerns production hosts: what reached them and not their QA/dev counterparts.
+    production_services = set().union(*(t.service_ids for t in targets if t.is_production))
+    artifacts = {c.artifact for c in facts.changes.values() if c.artifact and c.environment.is_production}
+    facts.reached_lower = artifacts_reached_lower(artifacts, production_services, since=window.at - LOWER_ENV_LOOKBACK)
+    facts.service_names = service_names(all_services)
+    return facts

@@ -1,0 +1,97 @@
+from django import forms
+from django.utils import timezone
+
+from apps.changes import hostpicker
+from apps.changes.forms import LocalDateTimeInput
+from apps.incidents.choices import Verdict
+from apps.incidents.models import DEFAULT_WINDOW_HOURS, MAX_WINDOW_HOURS, Incident
+from apps.inventory.models import Service
+
+
+def _zone_help() -> str:
+    return f"Your time zone: {timezone.get_current_timezone_name()}."
+
+
+class LookupForm(forms.Form):
+    """What changed on a host: the time is entered in the user's zone; empty means now."""
+
+    host = forms.CharField(label="Host", max_length=253, required=False)
+    at = forms.DateTimeField(
+        label="Incident start", required=False, widget=LocalDateTimeInput(), help_text="Empty: now."
+    )
+    hours = forms.IntegerField(
+        label="Look back (hours)", min_value=1, max_value=MAX_WINDOW_HOURS, required=False, initial=DEFAULT_WINDOW_HOURS
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["at"].help_text = f"Empty: now. {_zone_help()}"
+
+    def clean_host(self):
+        return self.cleaned_data["host"].strip().lower()
+
+    def clean_hours(self):
+        return self.cleaned_data["hours"] or DEFAULT_WINDOW_HOURS
+
+
+class IncidentForm(forms.ModelForm):
+    hosts = forms.MultipleChoiceField(required=False, widget=forms.MultipleHiddenInput)
+    bridge_url = forms.URLField(
+        required=False, assume_scheme="https", label="Bridge link", help_text="The call or chat room, if any."
+    )
+
+    class Meta:
+        model = Incident
+        fields = ["title", "severity", "started_at", "window_hours", "services", "bridge_url"]
+        widgets = {"started_at": LocalDateTimeInput(), "services": forms.SelectMultiple(attrs={"size": 5})}
+        labels = {"started_at": "Symptoms began", "window_hours": "Look back (hours)", "bridge_url": "Bridge link"}
+        help_texts = {"services": "Affected services, if not every host is known. Hold Ctrl/Cmd to pick several."}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["started_at"].help_text = _zone_help()
+        self.fields["services"].queryset = Service.objects.order_by("name")
+        self.fields["hosts"].choices = [(name, name) for name in self.posted_hostnames()]
+        self.unknown_hosts: list[str] = []
+        self.resolved_hosts = []
+
+    def posted_hostnames(self) -> list[str]:
+        if self.is_bound:
+            return [name.strip().lower() for name in self.data.getlist("hosts") if name.strip()]
+        return list(self.initial.get("hosts", []))
+
+    def clean_hosts(self):
+        resolution = hostpicker.resolve(self.cleaned_data.get("hosts", []))
+        if resolution.unknown:
+            self.unknown_hosts = resolution.unknown
+            raise forms.ValidationError(f"Unknown hosts: {', '.join(resolution.unknown)}.")
+        self.resolved_hosts = resolution.hosts
+        return [host.hostname for host in resolution.hosts]
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors and not self.resolved_hosts and not cleaned.get("services"):
+            raise forms.ValidationError("Name at least one affected host or service: suspects are found through them.")
+        return cleaned
+
+
+class MarkForm(forms.Form):
+    verdict = forms.ChoiceField(choices=Verdict.choices)
+    note = forms.CharField(max_length=2000, strip=True)
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(max_length=4000, strip=True, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class BackoutForm(forms.Form):
+    note = forms.CharField(max_length=4000, strip=True)
+
+
+class RollbackForm(forms.Form):
+    hosts = forms.MultipleChoiceField(choices=())
+    note = forms.CharField(max_length=500, required=False, strip=True)
+
+    def __init__(self, *args, hostnames=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["hosts"].choices = [(name, name) for name in hostnames]

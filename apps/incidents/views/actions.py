@@ -1,0 +1,141 @@
+"""What participants do on the bridge. Each action is a thin call into apps.incidents.services; an htmx
+request gets the refreshed live fragments back, a plain form post is redirected to the bridge page."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect
+from django.views.decorators.http import require_POST
+
+from apps.changes.exceptions import ChangeError
+from apps.changes.models import Change
+from apps.incidents import services
+from apps.incidents.forms import BackoutForm, MarkForm, NoteForm, RollbackForm
+from apps.incidents.models import Backout, Incident
+from apps.incidents.services import IncidentError, backout_progress
+from apps.incidents.views.incidents import render_live
+from apps.inventory.models import Host
+
+REFUSED = (IncidentError, ChangeError, ValidationError)
+
+
+def _message(exc: Exception) -> str:
+    if isinstance(exc, IncidentError | ChangeError):
+        return exc.message
+    return " ".join(exc.messages)
+
+
+def _form_error(form) -> str:
+    return " ".join(f"{form.fields[name].label or name}: {' '.join(errors)}" for name, errors in form.errors.items())
+
+
+def _respond(request, incident: Incident, *, done: str = "", error: str = ""):
+    if request.htmx:
+        # 422 tells bridge.js to keep what the user typed; the fragments are still swapped in.
+        response = render_live(request, incident, flash=error or done, flash_error=bool(error))
+        if error:
+            response.status_code = 422
+        return response
+    if error:
+        messages.error(request, error)
+    elif done:
+        messages.success(request, done)
+    return redirect(incident)
+
+
+def _run(request, incident: Incident, action, done: str):
+    try:
+        action()
+    except REFUSED as exc:
+        return _respond(request, incident, error=_message(exc))
+    return _respond(request, incident, done=done)
+
+
+@login_required
+@require_POST
+def set_status(request, pk):
+    incident = get_object_or_404(Incident, pk=pk)
+    status = request.POST.get("status", "")
+
+    def act():
+        services.set_incident_status(incident=incident, status=status, actor=request.user)
+
+    return _run(request, incident, act, "Status updated.")
+
+
+@login_required
+@require_POST
+def add_note(request, pk):
+    incident = get_object_or_404(Incident, pk=pk)
+    form = NoteForm(request.POST)
+    if not form.is_valid():
+        return _respond(request, incident, error="Write something before adding a note.")
+    return _run(
+        request,
+        incident,
+        lambda: services.add_note(incident=incident, actor=request.user, text=form.cleaned_data["text"]),
+        "Note added.",
+    )
+
+
+@login_required
+@require_POST
+def mark_suspect(request, pk, change_pk):
+    incident = get_object_or_404(Incident, pk=pk)
+    change = get_object_or_404(Change, pk=change_pk)
+    form = MarkForm(request.POST)
+    if not form.is_valid():
+        return _respond(request, incident, error=f"{change.reference} not marked. {_form_error(form)}")
+    data = form.cleaned_data
+
+    def act():
+        services.mark_suspect(
+            incident=incident, change=change, verdict=data["verdict"], actor=request.user, note=data["note"]
+        )
+
+    return _run(request, incident, act, f"{change.reference} marked.")
+
+
+@login_required
+@require_POST
+def start_backout(request, pk, change_pk):
+    incident = get_object_or_404(Incident, pk=pk)
+    change = get_object_or_404(Change, pk=change_pk)
+    form = BackoutForm(request.POST)
+    if not form.is_valid():
+        return _respond(request, incident, error=f"Backout not started. {_form_error(form)}")
+
+    def act():
+        services.start_backout(incident=incident, change=change, actor=request.user, note=form.cleaned_data["note"])
+
+    return _run(request, incident, act, f"Backout of {change.reference} started.")
+
+
+@login_required
+@require_POST
+def record_rollback(request, pk, backout_pk):
+    backout = get_object_or_404(Backout.objects.select_related("change", "incident"), pk=backout_pk, incident_id=pk)
+    progress = backout_progress(backout.change)
+    form = RollbackForm(request.POST, hostnames=progress.remaining)
+    if not form.is_valid():
+        return _respond(request, backout.incident, error=f"Nothing recorded. {_form_error(form)}")
+    hosts = Host.objects.filter(hostname__in=form.cleaned_data["hosts"])
+
+    def act():
+        services.record_rollback(backout=backout, hosts=hosts, actor=request.user, note=form.cleaned_data["note"])
+
+    return _run(request, backout.incident, act, "Rollback recorded.")
+
+
+@login_required
+@require_POST
+def complete_backout(request, pk, backout_pk):
+    backout = get_object_or_404(Backout.objects.select_related("change", "incident"), pk=backout_pk, incident_id=pk)
+    form = BackoutForm(request.POST)
+    if not form.is_valid():
+        return _respond(request, backout.incident, error=f"Backout not completed. {_form_error(form)}")
+
+    def act():
+        services.complete_backout(backout=backout, actor=request.user, note=form.cleaned_data["note"])
+
+    return _run(request, backout.incident, act, f"{backout.change.reference} is backed out.")
