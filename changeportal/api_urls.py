@@ -4,4 +4,10 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("apps.incidents.api.urls")),
+    path("", include("apps.incidents.api.incidents")),
+    path("", include("apps.accounts.api.urls")),
+    path("", include("apps.inventory.api.urls")),
+    path("", include("apps.changes.api.urls")),
+    path("", include("apps.approvals.api.urls")),
+    path("", include("apps.ingest.api.urls")),
 ]

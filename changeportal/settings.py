@@ -49,8 +49,12 @@ INSTALLED_APPS = [
     "apps.accounts",
     "apps.inventory",
     "apps.changes",
+    "apps.schedule",
     "apps.approvals",
     "apps.incidents",
+    "apps.events",
+    "apps.ingest",
+    "apps.webhooks",
 ]
 
 MIDDLEWARE = [
@@ -80,6 +84,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "apps.core.context_processors.portal",
+                "apps.approvals.context_processors.approvals",
             ],
         },
     },
@@ -125,7 +130,13 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 2}
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    "drain-outbox": {"task": "apps.events.tasks.drain_outbox", "schedule": 30.0},
+    "retry-webhooks": {"task": "apps.webhooks.tasks.retry_webhook_deliveries", "schedule": 30.0},
+    "remind-approvers": {"task": "apps.approvals.tasks.remind_approvers", "schedule": 15 * 60.0},
+    "flag-overdue-emergencies": {"task": "apps.approvals.tasks.flag_overdue_emergencies", "schedule": 5 * 60.0},
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = 3
 
 # --- Auth ------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -174,7 +185,17 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "ChangePortal <changeportal@l
 
 # --- REST API ----------------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    # Token first: its WWW-Authenticate header makes unauthenticated requests 401 rather than 403.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "apps.accounts.api.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": ["apps.accounts.api.throttling.ApiRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "token": env_str("API_RATE_TOKEN", "1200/min"),
+        "user": env_str("API_RATE_USER", "1200/min"),
+        "anon": env_str("API_RATE_ANON", "60/min"),
+    },
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "apps.core.api.pagination.BoundedPageNumberPagination",
@@ -190,6 +211,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "ChangeKindEnum": "apps.changes.choices.ChangeKind",
+        "ChangeStatusEnum": "apps.changes.choices.ChangeStatus",
+        "HostExecutionStateEnum": "apps.changes.choices.HostExecutionState",
+        "LinkKindEnum": "apps.changes.choices.LinkKind",
+        "TeamKindEnum": "apps.accounts.choices.TeamKind",
+        "IncidentStatusEnum": "apps.incidents.choices.IncidentStatus",
+        "ChangeEventStatusEnum": "apps.ingest.api.serializers.STATUSES",
+        "FreezeStateEnum": "apps.changes.api.freeze.FREEZE_STATES",
+    },
 }
 
 # --- Domain ------------------------------------------------------------------
@@ -202,10 +233,24 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # In-process (eager) tasks would log every run into the dev server's console.
+        "celery.app.trace": {"level": "INFO" if REDIS_URL else "WARNING"},
+    },
 }
+# Outbound webhooks: per-attempt timeouts (seconds) and attempts before a delivery is given up.
+WEBHOOK_CONNECT_TIMEOUT = env_int("WEBHOOK_CONNECT_TIMEOUT", 3)
+WEBHOOK_READ_TIMEOUT = env_int("WEBHOOK_READ_TIMEOUT", 5)
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 8)
+# A pipeline's execution report is flagged when it ran further than this outside the change's planned window.
+EXECUTION_WINDOW_BUFFER_MINUTES = env_int("EXECUTION_WINDOW_BUFFER_MINUTES", 30)
 # Collision warnings treat changes this close together as overlapping (either side of the planned window).
 COLLISION_BUFFER_MINUTES = env_int("COLLISION_BUFFER_MINUTES", 60)
+# Emergency changes may start before approval; the approval must follow within this many hours.
+EMERGENCY_APPROVAL_HOURS = env_int("EMERGENCY_APPROVAL_HOURS", 24)
+# Approvers are reminded of changes starting within this many hours that still await their decision.
+APPROVAL_REMINDER_HOURS = env_int("APPROVAL_REMINDER_HOURS", 24)
 # The covering index on change↔host rows is a PostgreSQL feature; on the SQLite default it is a plain index.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
 # A change may target thousands of hosts, each posted as one field by the host picker.

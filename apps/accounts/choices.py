@@ -6,3 +6,10 @@ class TeamKind(models.TextChoices):
     OPS = "ops", "Operations"
     RELEASE = "release", "Release management"
     OTHER = "other", "Other"
+
+
+class TokenScope(models.TextChoices):
+    """What an API token may do: read-only tokens get 403 on every unsafe method."""
+
+    READ = "read", "Read only"
+    READ_WRITE = "read_write", "Read and write"

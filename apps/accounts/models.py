@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 
-from apps.accounts.choices import TeamKind
+from apps.accounts.choices import TeamKind, TokenScope
 
 
 def validate_time_zone(value: str) -> None:
@@ -61,3 +61,38 @@ class UserProfile(models.Model):
 
     def __str__(self) -> str:
         return f"Profile of {self.user}"
+
+
+class ApiToken(models.Model):
+    """A personal API token. Only a SHA-256 of the secret is stored; ``prefix`` is the visible part used to find it.
+
+    The token itself (``cp_<prefix>_<secret>``) is shown once, when created (apps.accounts.tokens).
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, help_text="What uses it, e.g. 'deploy pipeline'.")
+    prefix = models.CharField(max_length=16, unique=True, editable=False)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    scope = models.CharField(max_length=12, choices=TokenScope.choices, default=TokenScope.READ)
+    created = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="Empty: never expires.")
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        indexes = [models.Index(fields=["user", "created"], name="apitoken_user_created")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.display_prefix}) of {self.user}"
+
+    @property
+    def display_prefix(self) -> str:
+        return f"cp_{self.prefix}…"
+
+    @property
+    def is_read_only(self) -> bool:
+        return self.scope != TokenScope.READ_WRITE
+
+    def is_usable(self, now) -> bool:
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from apps.accounts import views
+from apps.accounts import token_views, views
 
 app_name = "accounts"
 
@@ -9,6 +9,10 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(template_name="accounts/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("profile/", views.profile, name="profile"),
+    path("profile/tokens/", token_views.api_tokens, name="api_tokens"),
+    path("profile/tokens/<int:pk>/revoke/", token_views.api_token_revoke, name="api_token_revoke"),
+    path("profile/feed-token/regenerate/", views.feed_token_regenerate, name="feed_token_regenerate"),
+    path("profile/feed-token/revoke/", views.feed_token_revoke, name="feed_token_revoke"),
     path("teams/", views.team_list, name="team_list"),
     path("teams/<slug:slug>/", views.team_detail, name="team_detail"),
 ]

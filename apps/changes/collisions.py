@@ -13,6 +13,7 @@ from django.conf import settings
 from apps.changes.choices import ChangeStatus
 from apps.changes.freeze import FreezeOccurrence, freeze_occurrences
 from apps.changes.models import Change, ChangeHost
+from apps.inventory.models import Host
 
 IGNORED_STATUSES = (ChangeStatus.CANCELLED, ChangeStatus.REJECTED)
 
@@ -65,15 +66,20 @@ def find_collisions(
 
     host_ids = list(host_ids)
     if host_ids:
+        # Ids only: an index-only scan. Joining the hosts for their names (and sorting by them, the model's default
+        # ordering) made the planner hash the whole host table; the few names are looked up by primary key instead.
         rows = (
             ChangeHost.objects.filter(
                 host_id__in=host_ids, eff_start__gt=scan_floor, eff_start__lt=window_end, eff_end__gt=window_start
             )
             .exclude(change_id=exclude_change_id)
-            .values_list("change_id", "host__hostname")
+            .order_by()
+            .values_list("change_id", "host_id")
         )
-        for change_id, hostname in rows:
-            host_hits[change_id].append(hostname)
+        hits = list(rows)
+        names = dict(Host.objects.filter(pk__in={host_id for _, host_id in hits}).values_list("pk", "hostname"))
+        for change_id, host_id in hits:
+            host_hits[change_id].append(names[host_id])
 
     service_ids = list(service_ids)
     if service_ids:

@@ -7,7 +7,7 @@ from django.db.models import Exists, OuterRef, Q
 
 from apps.accounts.models import Team
 from apps.changes.choices import ChangeKind, ChangeRisk, ChangeStatus, ChangeType
-from apps.changes.models import Change, ChangeHost
+from apps.changes.models import Change, ChangeHost, FreezeWindow
 from apps.inventory.models import Environment, Service
 
 _REFERENCE = re.compile(r"^\s*(?:chg-?)?(\d+)\s*$", re.IGNORECASE)
@@ -66,3 +66,23 @@ class ChangeFilterSet(django_filters.FilterSet):
             return queryset
         links = ChangeHost.objects.filter(change_id=OuterRef("pk"), host__hostname=value)
         return queryset.filter(Exists(links))
+
+
+class FreezeWindowFilterSet(django_filters.FilterSet):
+    environment = django_filters.ModelMultipleChoiceFilter(
+        queryset=Environment.objects.all(),
+        field_name="environments__slug",
+        to_field_name="slug",
+        distinct=True,
+        label="Environment",
+    )
+    recurring = django_filters.BooleanFilter(method="filter_recurring", label="Recurring")
+
+    class Meta:
+        model = FreezeWindow
+        fields: list[str] = []
+
+    def filter_recurring(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.exclude(recurrence="") if value else queryset.filter(recurrence="")

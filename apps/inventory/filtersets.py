@@ -32,3 +32,18 @@ class HostFilterSet(django_filters.FilterSet):
         if not value:
             return queryset
         return queryset.filter(Q(hostname__startswith=value) | Q(hostname__contains=value) | Q(fqdn__icontains=value))
+
+
+class ServiceFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_search", label="Search")
+    owner_team = django_filters.CharFilter(field_name="owner_team__slug", label="Owner team (slug)")
+
+    class Meta:
+        model = Service
+        fields: list[str] = []
+
+    def filter_search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(name__icontains=value) | Q(slug__icontains=value))

@@ -87,11 +87,15 @@ def find_collisions(
     floor = start - timedelta(hours=settings.MAX_CHANGE_DURATION_HOURS)
     by_key: dict[str, list[tuple[datetime, datetime, int]]] = defaultdict(list)
     if links.host_ids:
+        # Link rows carry their change's window, so the cancelled/rejected ones are found by the same time bounds
+        # (index change_status_eff_start): no join from every link row to its change, and no ordering by hostname.
+        ignored = Change.objects.filter(status__in=IGNORED_STATUSES, eff_start__gt=floor, eff_start__lt=end)
         rows = (
             ChangeHost.objects.filter(
                 host_id__in=list(links.host_ids), eff_start__gt=floor, eff_start__lt=end, eff_end__gt=start
             )
-            .exclude(change__status__in=IGNORED_STATUSES)
+            .exclude(change_id__in=ignored.values("pk"))
+            .order_by()
             .values_list("host_id", "change_id", "eff_start", "eff_end")
         )
         for host_id, change_id, eff_start, eff_end in rows:

@@ -1,0 +1,116 @@
+"""Execution reports from pipelines (POST /api/v1/change-events with ``change``): what really ran, where, when.
+
+A report never moves the change's status (people decide that); it records the per-host states and the actual
+times, and flags what deviates from the plan: not approved, outside the approved window, hosts not planned.
+The flags go into the activity entry and back to the caller as warnings.
+"""
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from apps.changes import permissions
+from apps.changes.choices import ActivityAction, ChangeStatus, HostExecutionState
+from apps.changes.exceptions import ChangeForbidden
+from apps.changes.models import Change, ChangeHost
+from apps.changes.services.audit import audit_value, record_activity
+from apps.changes.services.execution import set_host_states
+from apps.inventory.models import Host
+
+RUNNABLE = (ChangeStatus.APPROVED, ChangeStatus.IN_PROGRESS)
+# Report status -> the state its hosts get. An in-progress report leaves the hosts' states alone.
+HOST_STATE_FOR = {"completed": HostExecutionState.APPLIED, "failed": HostExecutionState.FAILED}
+
+
+def _fmt(value: datetime) -> str:
+    return value.astimezone(timezone.get_current_timezone()).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def execution_flags(change: Change, *, started_at: datetime, ended_at: datetime | None) -> list[str]:
+    """What is wrong with running ``change`` over [started_at, ended_at]: unapproved, or outside its window."""
+    flags = []
+    if change.status not in RUNNABLE:
+        flags.append(
+            f"Executed while {change.get_status_display().lower()}: {change.reference} was not approved "
+            "(or was already finished) when this ran."
+        )
+    buffer = timedelta(minutes=settings.EXECUTION_WINDOW_BUFFER_MINUTES)
+    last = ended_at or started_at
+    if started_at < change.planned_start - buffer or last > change.planned_end + buffer:
+        flags.append(
+            f"Executed outside the approved window: ran {_fmt(started_at)} to {_fmt(last)}, planned "
+            f"{_fmt(change.planned_start)} to {_fmt(change.planned_end)} "
+            f"(± {settings.EXECUTION_WINDOW_BUFFER_MINUTES} min)."
+        )
+    return flags
+
+
+def _add_unplanned_hosts(change: Change, hosts: list[Host], actor) -> list[str]:
+    linked = set(ChangeHost.objects.filter(change=change).values_list("host_id", flat=True))
+    extra = [host for host in hosts if host.pk not in linked]
+    if not extra:
+        return []
+    ChangeHost.objects.bulk_create(
+        ChangeHost(change=change, host=host, eff_start=change.eff_start, eff_end=change.eff_end) for host in extra
+    )
+    names = sorted(host.hostname for host in extra)
+    current = sorted(ChangeHost.objects.filter(change=change).values_list("host__hostname", flat=True))
+    before = sorted(set(current) - set(names))
+    record_activity(
+        change=change,
+        actor=actor,
+        action=ActivityAction.HOSTS,
+        note="Reported as executed on hosts that were not planned.",
+        changes={"hosts": {"before": before, "after": current}},
+    )
+    return names
+
+
+@transaction.atomic
+def record_execution(
+    *,
+    change: Change,
+    actor,
+    hosts: Iterable[Host],
+    status: str,
+    started_at: datetime,
+    ended_at: datetime | None,
+    source: str = "",
+    summary: str = "",
+) -> list[str]:
+    """Record a pipeline's report that ``change`` ran on ``hosts``; returns the warnings (also logged)."""
+    locked = Change.objects.select_for_update().select_related("environment").get(pk=change.pk)
+    if actor is not None and not permissions.can_edit(actor, locked):
+        raise ChangeForbidden("Only the requester, members of the change's team, or staff can report its execution.")
+    hosts = list(hosts)
+    warnings = execution_flags(locked, started_at=started_at, ended_at=ended_at)
+    extra = _add_unplanned_hosts(locked, hosts, actor)
+    if extra:
+        warnings.append(f"Executed on hosts not in the plan (added to {locked.reference}): {', '.join(extra)}.")
+    if status in HOST_STATE_FOR and hosts:
+        set_host_states(change=locked, hosts=hosts, state=HOST_STATE_FOR[status], actor=actor, note=summary[:500])
+
+    times = {"actual_start": min(filter(None, [locked.actual_start, started_at]))}
+    if status in HOST_STATE_FOR and ended_at is not None:
+        times["actual_end"] = max(filter(None, [locked.actual_end, ended_at]))
+    diff = {
+        name: {"before": audit_value(getattr(locked, name)), "after": audit_value(value)}
+        for name, value in times.items()
+        if getattr(locked, name) != value
+    }
+    if diff:
+        for name, value in times.items():
+            setattr(locked, name, value)
+        locked.clean()
+        locked.save(update_fields=[*times, "updated"])
+
+    where = f"{len(hosts)} host{'s' if len(hosts) != 1 else ''}" if hosts else "no hosts listed"
+    lines = [f"Execution reported by a change event from {source or 'an unnamed source'}: {status}, {where}."]
+    if summary:
+        lines.append(summary)
+    lines.extend(f"⚠ {warning}" for warning in warnings)
+    record_activity(change=locked, actor=actor, action=ActivityAction.COMMENT, note="\n".join(lines), changes=diff)
+    return warnings

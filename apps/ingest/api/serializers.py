@@ -1,0 +1,160 @@
+"""The change-event body: PagerDuty Events API v2 change events, plus ChangePortal's own top-level fields."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils import timezone
+from rest_framework import serializers
+
+from apps.changes.api.serializers import MAX_HOSTS, resolve_services, unknown_services_message
+from apps.changes.choices import ChangeKind, LinkKind
+from apps.changes.models import Change
+from apps.core.api.fields import BoundedDateTimeField, SafeJSONField
+from apps.ingest.services import ChangeEvent
+from apps.inventory.models import Environment, Service, hostname_validator
+
+STATUSES = ("completed", "failed", "in_progress")
+MAX_KEY = 255
+
+
+class EventPayloadSerializer(serializers.Serializer):
+    summary = serializers.CharField(max_length=1024, help_text="What changed; becomes the change's title.")
+    timestamp = BoundedDateTimeField(required=False, help_text="When it happened (ISO 8601; default: now).")
+    source = serializers.CharField(required=False, allow_blank=True, max_length=255, help_text="Who sent it.")
+    custom_details = SafeJSONField(required=False, help_text="Any JSON object; kept in the change's summary.")
+
+    def validate_custom_details(self, value):
+        if not isinstance(value, dict):
+            raise serializers.ValidationError("Must be a JSON object.")
+        return value
+
+
+class EventLinkSerializer(serializers.Serializer):
+    href = serializers.URLField(max_length=2000)
+    text = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+
+class ChangeEventSerializer(serializers.Serializer):
+    routing_key = serializers.CharField(
+        required=False, allow_blank=True, max_length=MAX_KEY, help_text="Mapped to a service when it names one."
+    )
+    payload = EventPayloadSerializer()
+    links = EventLinkSerializer(many=True, required=False, max_length=50)
+    hosts = serializers.ListField(
+        child=serializers.CharField(max_length=253),
+        required=False,
+        max_length=MAX_HOSTS,
+        help_text="Hostnames; unknown ones are created unverified (in `environment`).",
+    )
+    services = serializers.ListField(
+        child=serializers.CharField(max_length=100), required=False, max_length=500, help_text="Service names."
+    )
+    environment = serializers.CharField(required=False, max_length=64, help_text="Environment slug.")
+    kind = serializers.CharField(required=False, max_length=20, help_text=f"One of {', '.join(ChangeKind.values)}.")
+    artifact = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    status = serializers.ChoiceField(
+        choices=STATUSES,
+        default="completed",
+        error_messages={"invalid_choice": f'"{{input}}" is not a valid status. Valid: {", ".join(STATUSES)}.'},
+    )
+    started_at = BoundedDateTimeField(required=False, help_text="Default: payload.timestamp.")
+    ended_at = BoundedDateTimeField(required=False, help_text="Default: payload.timestamp.")
+    change = serializers.IntegerField(
+        required=False, min_value=1, max_value=2**63 - 1, help_text="Id of the planned change this event executes."
+    )
+    dedup_key = serializers.CharField(
+        required=False, allow_blank=True, max_length=MAX_KEY, help_text="Or the Idempotency-Key header."
+    )
+
+    def validate_hosts(self, names):
+        wanted = list(dict.fromkeys(name.strip().lower() for name in names if name.strip()))
+        invalid = []
+        for name in wanted:
+            try:
+                hostname_validator(name)
+            except DjangoValidationError:
+                invalid.append(name)
+        if invalid:
+            raise serializers.ValidationError(
+                f"Not valid hostnames: {', '.join(invalid[:50])}. Use letters, digits, dots and hyphens."
+            )
+        return wanted
+
+    def validate_services(self, refs) -> list[Service]:
+        services, unknown = resolve_services(refs)
+        if unknown:
+            raise serializers.ValidationError(unknown_services_message(unknown))
+        return services
+
+    def validate_environment(self, slug) -> Environment:
+        environment = Environment.objects.filter(slug=slug).first()
+        if environment is None:
+            valid = ", ".join(Environment.objects.order_by("order").values_list("slug", flat=True))
+            raise serializers.ValidationError(f"Unknown environment {slug!r}. Valid: {valid}.")
+        return environment
+
+    def validate_kind(self, kind) -> str:
+        if kind not in ChangeKind.values:
+            raise serializers.ValidationError(f"Unknown kind {kind!r}. Valid: {', '.join(ChangeKind.values)}.")
+        return kind
+
+    def validate_change(self, pk) -> Change:
+        change = Change.objects.select_related("environment").filter(pk=pk).first()
+        if change is None:
+            raise serializers.ValidationError(f"No change CHG-{pk}.")
+        return change
+
+    def validate(self, data):
+        header_key = self.context.get("idempotency_key") or ""
+        body_key = data.get("dedup_key") or ""
+        if header_key and body_key and header_key != body_key:
+            raise serializers.ValidationError({"dedup_key": "Differs from the Idempotency-Key header; send one."})
+        data["dedup_key"] = body_key or header_key or None
+        at = data["payload"].get("timestamp") or timezone.now()
+        data.setdefault("started_at", at)
+        data.setdefault("ended_at", at)
+        if data["ended_at"] < data["started_at"]:
+            raise serializers.ValidationError({"ended_at": "Cannot be before started_at."})
+        return data
+
+    def to_event(self, *, raw: dict) -> ChangeEvent:
+        data = self.validated_data
+        services = list(data.get("services", []))
+        routing_key = data.get("routing_key", "").strip()
+        if routing_key and data.get("change") is None:
+            routed = (
+                Service.objects.filter(slug=routing_key).first() or Service.objects.filter(name=routing_key).first()
+            )
+            if routed is not None and routed not in services:
+                services.append(routed)
+        links = [
+            {"kind": LinkKind.OTHER, "url": link["href"], **({"label": link["text"]} if link.get("text") else {})}
+            for link in data.get("links", [])
+        ]
+        return ChangeEvent(
+            summary=data["payload"]["summary"],
+            started_at=data["started_at"],
+            ended_at=data["ended_at"],
+            status=data["status"],
+            source=data["payload"].get("source", ""),
+            custom_details=data["payload"].get("custom_details") or {},
+            links=links,
+            hostnames=data.get("hosts", []),
+            services=services,
+            environment=data.get("environment"),
+            kind=data.get("kind", ""),
+            artifact=data.get("artifact", ""),
+            change=data.get("change"),
+            dedup_key=data["dedup_key"],
+            raw=raw,
+        )
+
+
+class ChangeEventAcceptedSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["success"])
+    change = serializers.IntegerField(help_text="The change recorded, or the planned change reported on.")
+    reference = serializers.CharField()
+    duplicate = serializers.BooleanField(help_text="True when this dedup_key was seen before: nothing was created.")
+    dedup_key = serializers.CharField(allow_null=True)
+    unverified_hosts = serializers.ListField(child=serializers.CharField(), help_text="Hosts awaiting confirmation.")
+    warnings = serializers.ListField(
+        child=serializers.CharField(), help_text="Flags: unplanned, not approved, outside the window, unknown hosts."
+    )

@@ -1,0 +1,198 @@
+"""Change events from pipelines and tools (PagerDuty Events API v2 change-event shape).
+
+Without ``change`` an event records an unplanned change (never submitted or approved); with ``change`` it is
+the execution report of that planned change (apps.changes.services.ingest.record_execution). Unknown hosts
+are created unverified, never dropped. A ``dedup_key`` makes the event idempotent: the record is written in
+the same transaction, under a unique constraint, so a retried or concurrent duplicate creates nothing.
+"""
+
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from apps.changes import permissions
+from apps.changes import services as change_services
+from apps.changes.exceptions import ChangeError, ChangeForbidden
+from apps.changes.models import Change
+from apps.changes.services.ingest import record_execution
+from apps.ingest.models import IngestKind, IngestRecord
+from apps.inventory.models import Environment, Host, Service
+
+logger = logging.getLogger(__name__)
+# An unplanned change is recorded with at least this planned duration (the model needs end > start).
+MIN_DURATION = timedelta(minutes=1)
+MAX_DETAILS_CHARS = 10000
+
+
+class IngestConflict(ChangeError):
+    http_status = 409
+
+
+@dataclass
+class ChangeEvent:
+    """A validated change event (apps.ingest.api.serializers builds it)."""
+
+    summary: str
+    started_at: datetime
+    ended_at: datetime | None
+    status: str = "completed"
+    source: str = ""
+    custom_details: dict = field(default_factory=dict)
+    links: list[dict] = field(default_factory=list)
+    hostnames: list[str] = field(default_factory=list)
+    services: list[Service] = field(default_factory=list)
+    environment: Environment | None = None
+    kind: str = ""
+    artifact: str = ""
+    change: Change | None = None
+    dedup_key: str | None = None
+    raw: dict = field(default_factory=dict)
+
+
+@dataclass
+class IngestResult:
+    change: Change
+    unverified_hosts: list[str]
+    warnings: list[str]
+    duplicate: bool = False
+
+
+def _replay(record: IngestRecord) -> IngestResult:
+    return IngestResult(
+        change=record.change, unverified_hosts=record.unverified_hosts, warnings=record.warnings, duplicate=True
+    )
+
+
+def _hosts(hostnames: list[str], environment: Environment | None) -> tuple[list[Host], list[str]]:
+    """The named hosts, creating unknown ones as unverified in ``environment``; returns (hosts, created)."""
+    hosts = {host.hostname: host for host in Host.objects.filter(hostname__in=hostnames)}
+    unknown = [name for name in hostnames if name not in hosts]
+    if unknown and environment is None:
+        valid = ", ".join(Environment.objects.order_by("order").values_list("slug", flat=True))
+        raise ValidationError(
+            {"environment": f"Required to create the unknown hosts {', '.join(unknown)}. Valid: {valid}."}
+        )
+    created = []
+    for name in unknown:
+        host, is_new = Host.objects.get_or_create(
+            hostname=name, defaults={"environment": environment, "is_verified": False}
+        )
+        hosts[name] = host
+        if is_new:
+            created.append(name)
+    return [hosts[name] for name in hostnames], created
+
+
+def _environment_of(event: ChangeEvent) -> Environment | None:
+    """The given environment, else the one environment every known host of the event is in."""
+    if event.environment is not None:
+        return event.environment
+    ids = set(Host.objects.filter(hostname__in=event.hostnames).values_list("environment_id", flat=True))
+    if len(ids) == 1:
+        return Environment.objects.get(pk=ids.pop())
+    return None
+
+
+def _summary(event: ChangeEvent) -> str:
+    if not event.custom_details:
+        return event.summary
+    details = json.dumps(event.custom_details, indent=2, sort_keys=True, default=str)[:MAX_DETAILS_CHARS]
+    return f"{event.summary}\n\nDetails:\n{details}"
+
+
+def _other_environment_warning(hosts: list[Host], environment: Environment) -> list[str]:
+    elsewhere = sorted(host.hostname for host in hosts if host.environment_id != environment.pk)
+    if not elsewhere:
+        return []
+    return [f"Hosts outside {environment.slug}: {', '.join(elsewhere)}."]
+
+
+def _record_unplanned(actor, event: ChangeEvent) -> tuple[Change, list[str], list[str]]:
+    if not permissions.can_create(actor):
+        raise ChangeForbidden("Only staff or members of a team can record changes.")
+    environment = _environment_of(event)
+    if environment is None:
+        valid = ", ".join(Environment.objects.order_by("order").values_list("slug", flat=True))
+        raise ValidationError(
+            {"environment": f"Required when the hosts do not all belong to one known environment. Valid: {valid}."}
+        )
+    hosts, created = _hosts(event.hostnames, environment)
+    ended = event.ended_at if event.status != "in_progress" else None
+    change = change_services.create_change(
+        actor=actor,
+        hosts=hosts,
+        services=event.services,
+        note=f"Recorded from a change event (ingest) from {event.source or 'an unnamed source'}; "
+        "it was never submitted or approved.",
+        title=event.summary[:200],
+        summary=_summary(event),
+        kind=event.kind or "other",
+        artifact=event.artifact,
+        links=event.links,
+        environment=environment,
+        status=event.status,
+        is_unplanned=True,
+        planned_start=event.started_at,
+        planned_end=max(event.ended_at or event.started_at, event.started_at + MIN_DURATION),
+        actual_start=event.started_at,
+        actual_end=ended,
+    )
+    warnings = [f"Recorded as unplanned change {change.reference}: no planned change was referenced."]
+    return change, created, warnings + _other_environment_warning(hosts, environment)
+
+
+def _record_report(actor, event: ChangeEvent) -> tuple[Change, list[str], list[str]]:
+    change = event.change
+    hosts, created = _hosts(event.hostnames, event.environment or change.environment)
+    warnings = []
+    if event.artifact and change.artifact and event.artifact != change.artifact:
+        warnings.append(f"Reported artifact {event.artifact!r} differs from the planned {change.artifact!r}.")
+    warnings += record_execution(
+        change=change,
+        actor=actor,
+        hosts=hosts,
+        status=event.status,
+        started_at=event.started_at,
+        ended_at=event.ended_at,
+        source=event.source,
+        summary=event.summary,
+    )
+    return change, created, warnings + _other_environment_warning(hosts, change.environment)
+
+
+def ingest_change_event(*, actor, event: ChangeEvent) -> IngestResult:
+    if event.dedup_key:
+        record = IngestRecord.objects.select_related("change").filter(dedup_key=event.dedup_key).first()
+        if record is not None:
+            return _replay(record)
+    try:
+        with transaction.atomic():
+            record_fn = _record_report if event.change is not None else _record_unplanned
+            change, created, warnings = record_fn(actor, event)
+            if created:
+                warnings.append(f"Unknown hosts created as unverified: {', '.join(created)}.")
+            unverified = sorted(
+                Host.objects.filter(hostname__in=event.hostnames, is_verified=False).values_list("hostname", flat=True)
+            )
+            IngestRecord.objects.create(
+                dedup_key=event.dedup_key or None,
+                kind=IngestKind.EXECUTION if event.change is not None else IngestKind.UNPLANNED,
+                change=change,
+                actor=actor if actor is not None and actor.is_authenticated else None,
+                source=event.source[:255],
+                payload=event.raw,
+                unverified_hosts=unverified,
+                warnings=warnings,
+            )
+    except IntegrityError as exc:
+        # The same dedup_key committed by a concurrent request: answer as for a retry.
+        record = IngestRecord.objects.select_related("change").filter(dedup_key=event.dedup_key).first()
+        if event.dedup_key and record is not None:
+            return _replay(record)
+        logger.warning("Change event refused on a conflicting concurrent write", exc_info=True)
+        raise IngestConflict("A concurrent write conflicted with this event; send it again.") from exc
+    return IngestResult(change=change, unverified_hosts=unverified, warnings=warnings)
