@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -20,6 +21,8 @@ from apps.changes.models import Change, ChangeHost
 from apps.incidents import permissions
 from apps.incidents.choices import INCIDENT_TRANSITIONS, IncidentStatus, NoteKind, Verdict
 from apps.incidents.models import Backout, Incident, IncidentNote, SuspectMark
+from apps.events.choices import EventType
+from apps.events.services import publish_event
 from apps.inventory.models import Host, Service
 
 FUTURE_TOLERANCE = timedelta(minutes=5)
@@ -85,6 +88,7 @@ def open_incident(
     incident.services.set(services)
     where = ", ".join([h.hostname for h in hosts[:5]] + [s.name for s in services[:5]])
     _note(incident=incident, actor=actor, kind=NoteKind.OPENED, text=f"Incident opened by {_name(actor)} ({where}).")
+    publish_event(event_type=EventType.INCIDENT_OPENED, payload=incident_payload(incident))
     return incident
 
 
@@ -109,7 +113,27 @@ def set_incident_status(*, incident: Incident, status: str, actor, note: str = "
     locked.save()
     text = f"{IncidentStatus(previous).label} → {IncidentStatus(status).label} by {_name(actor)}"
     _note(incident=locked, actor=actor, kind=NoteKind.STATUS, text=f"{text}: {note.strip()}" if note.strip() else text)
+    if status == IncidentStatus.RESOLVED:
+        publish_event(event_type=EventType.INCIDENT_RESOLVED, payload=incident_payload(locked))
     return locked
+
+
+def incident_payload(incident: Incident) -> dict:
+    """What webhooks receive about an incident."""
+    return {
+        "incident": {
+            "id": incident.pk,
+            "reference": incident.reference,
+            "title": incident.title,
+            "severity": incident.severity,
+            "status": incident.status,
+            "started_at": incident.started_at.isoformat(),
+            "resolved_at": incident.resolved_at.isoformat() if incident.resolved_at else None,
+            "hosts": sorted(incident.hosts.values_list("hostname", flat=True)),
+            "services": sorted(incident.services.values_list("name", flat=True)),
+            "url": settings.SITE_URL + incident.get_absolute_url(),
+        }
+    }
 
 
 @transaction.atomic

@@ -8,6 +8,8 @@ from django.utils import timezone
 
 from apps.changes.choices import ActivityAction, ChangeStatus, HostExecutionState
 from apps.changes.models import ChangeActivity
+from apps.events.choices import EventType
+from apps.events.models import OutboxEvent
 from apps.incidents import services
 from apps.incidents.choices import IncidentStatus, NoteKind, Severity, Verdict
 from apps.incidents.models import Backout, IncidentNote, SuspectMark
@@ -158,3 +160,14 @@ def test_backout_refused_for_a_change_that_never_ran_or_a_resolved_incident(inci
     incident.refresh_from_db()
     with pytest.raises(IncidentError, match="reopen it"):
         services.start_backout(incident=incident, change=done, actor=requester, note="late")
+
+
+@pytest.mark.django_db
+def test_opening_and_resolving_publish_webhook_events(incident, outsider):
+    opened = OutboxEvent.objects.get(event_type=EventType.INCIDENT_OPENED)
+    assert opened.payload["incident"]["id"] == incident.pk
+    assert opened.payload["incident"]["hosts"] == sorted(incident.hosts.values_list("hostname", flat=True))
+    services.set_incident_status(incident=incident, status=IncidentStatus.RESOLVED, actor=outsider)
+    resolved = OutboxEvent.objects.get(event_type=EventType.INCIDENT_RESOLVED)
+    assert resolved.payload["incident"]["status"] == "resolved"
+    assert resolved.payload["incident"]["resolved_at"] is not None
