@@ -18,11 +18,11 @@ from apps.changes import services as change_services
 from apps.changes import state_machine
 from apps.changes.choices import ActivityAction, ChangeStatus, HostExecutionState
 from apps.changes.models import Change, ChangeHost
+from apps.events.choices import EventType
+from apps.events.services import publish_event
 from apps.incidents import permissions
 from apps.incidents.choices import INCIDENT_TRANSITIONS, IncidentStatus, NoteKind, Verdict
 from apps.incidents.models import Backout, Incident, IncidentNote, SuspectMark
-from apps.events.choices import EventType
-from apps.events.services import publish_event
 from apps.inventory.models import Host, Service
 
 FUTURE_TOLERANCE = timedelta(minutes=5)
