@@ -8,7 +8,7 @@ PORT ?= 8000
 # The embedded default (SQLite, in-process tasks) runs in DEBUG unless told otherwise.
 DEV_ENV := DEBUG=$${DEBUG:-true}
 
-.PHONY: install run test lint format migrate seed serve worker beat collectstatic clean
+.PHONY: install run test lint format migrate seed serve worker beat collectstatic clean bench
 
 $(STAMP): requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,12 @@ lint: install
 format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+## Benchmarks against the raw-database limit (PostgreSQL only; EMPTIES and reloads the bench database, ~15 min
+## at the default 1M changes). BENCH_ARGS: --scale tiny|small|default, --skip-load, --duration N, --output PATH.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/changeportal_bench
+bench: install
+	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(DEV_ENV) $(BIN)/python manage.py bench $(BENCH_ARGS)
 
 ## Production processes (docker-compose runs these; they need SECRET_KEY, DATABASE_URL and REDIS_URL)
 collectstatic: install

@@ -1,0 +1,175 @@
+"""Ingest throughput: change events POSTed by concurrent clients to gunicorn, against raw inserts of the rows.
+
+The bench starts gunicorn itself (sync workers, loopback port, DEBUG off, the API throttle raised so that it
+counts requests without refusing them) and stops it at the end. Clients are stdlib threads with http.client;
+the raw side is as many psycopg connections as gunicorn has workers, each event one INSERT statement (the
+change, its 5 host links, its activity entry and its ingest record) committed on its own.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote
+
+import psycopg
+
+from bench import queries
+from bench.load import conninfo
+from bench.measure import Stats
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+EVENTS_PATH = "/api/v1/change-events"
+FLOOR_PATH = "/api/v1/environments/prod"
+
+
+@dataclass
+class Throughput:
+    events: int
+    seconds: float
+    errors: int = 0
+    latency: Stats = field(default_factory=Stats)
+    first_error: str = ""
+
+    @property
+    def per_second(self) -> float:
+        return self.events / self.seconds if self.seconds else 0.0
+
+
+def database_url(db: dict) -> str:
+    user = quote(db.get("USER") or "", safe="")
+    password = f":{quote(db['PASSWORD'], safe='')}" if db.get("PASSWORD") else ""
+    credentials = f"{user}{password}@" if user else ""
+    return f"postgres://{credentials}{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _healthy(port: int) -> bool:
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+        conn.request("GET", "/healthz")
+        return conn.getresponse().status == 200
+    except OSError:
+        return False
+
+
+@contextmanager
+def gunicorn(db: dict, *, workers: int, log: Path) -> Iterator[int]:
+    """gunicorn on a free loopback port, serving the bench database; stopped (its whole group) on exit."""
+    port = free_port()
+    env = dict(os.environ)
+    env |= {
+        "DATABASE_URL": database_url(db),
+        "DEBUG": "false",
+        "SECRET_KEY": secrets.token_urlsafe(40),
+        "API_RATE_TOKEN": "100000/s",
+        "LOG_LEVEL": "WARNING",
+        "CONN_MAX_AGE": "600",
+    }
+    command = [sys.executable, "-m", "gunicorn", "changeportal.wsgi:application", "--bind", f"127.0.0.1:{port}"]
+    command += ["--workers", str(workers), "--timeout", "60", "--log-level", "warning"]
+    with open(log, "ab") as output:
+        process = subprocess.Popen(
+            command, cwd=BASE_DIR, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while not _healthy(port):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"gunicorn did not come up on port {port}; see {log}")
+            time.sleep(0.2)
+        yield port
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+
+def _run_threads(count: int, seconds: float, work: Callable[[int, float, Throughput, threading.Lock], None]):
+    result = Throughput(events=0, seconds=seconds)
+    lock = threading.Lock()
+    deadline = time.monotonic() + seconds
+    threads = [threading.Thread(target=work, args=(n, deadline, result, lock), daemon=True) for n in range(count)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def post_events(port: int, token: str, make_event: Callable[[str], dict], *, clients: int, seconds: float):
+    """``clients`` threads POST events back to back until ``seconds`` have passed."""
+    return _http(port, token, "POST", EVENTS_PATH, make_event, 202, clients=clients, seconds=seconds)
+
+
+def get_requests(port: int, token: str, *, clients: int, seconds: float) -> Throughput:
+    """The ceiling of the server for the most trivial authenticated API request (a floor for the ingest)."""
+    return _http(port, token, "GET", FLOOR_PATH, None, 200, clients=clients, seconds=seconds)
+
+
+def _http(port, token, method, path, make_body, expected, *, clients: int, seconds: float) -> Throughput:
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
+    def work(number: int, deadline: float, result: Throughput, lock: threading.Lock) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        sent = 0
+        while time.monotonic() < deadline:
+            body = json.dumps(make_body(f"{number}-{sent}")) if make_body else None
+            started = time.perf_counter()
+            conn.request(method, path, body, headers)
+            response = conn.getresponse()
+            content = response.read()
+            elapsed = (time.perf_counter() - started) * 1000
+            sent += 1
+            with lock:
+                result.latency.samples.append(elapsed)
+                if response.status == expected:
+                    result.events += 1
+                else:
+                    result.errors += 1
+                    result.first_error = result.first_error or f"{response.status}: {content[:300]!r}"
+        conn.close()
+
+    return _run_threads(clients, seconds, work)
+
+
+def raw_inserts(db: dict, make_params: Callable[[str], dict], *, connections: int, seconds: float) -> Throughput:
+    """``connections`` threads, each on its own connection, inserting one event per statement (autocommit)."""
+    info = conninfo(db)
+
+    def work(number: int, deadline: float, result: Throughput, lock: threading.Lock) -> None:
+        with psycopg.connect(info, autocommit=True) as conn:
+            sent = 0
+            while time.monotonic() < deadline:
+                started = time.perf_counter()
+                conn.execute(queries.INGEST, make_params(f"raw-{number}-{sent}"))
+                elapsed = (time.perf_counter() - started) * 1000
+                sent += 1
+                with lock:
+                    result.events += 1
+                    result.latency.samples.append(elapsed)
+
+    return _run_threads(connections, seconds, work)
