@@ -1,6 +1,7 @@
 """Who is emailed about which event, and what the email says. Pure reads: the dispatcher stores and sends."""
 
 from django.conf import settings
+from django.db.models import Q
 
 from apps.accounts.models import TeamMembership
 from apps.approvals.models import Approval, RequiredApproval
@@ -24,7 +25,11 @@ def eligible_approvers(change: Change) -> list:
     decided = set(
         Approval.objects.filter(change=change, withdrawn_at__isnull=True).values_list("decided_by_id", flat=True)
     )
-    memberships = TeamMembership.objects.select_related("user").filter(user__is_active=True)
+    # Only the memberships that can fill a slot: the required teams, plus every lead when a slot takes any team.
+    relevant = Q(team_id__in=[slot.team_id for slot in slots if slot.team_id is not None])
+    if any(slot.team_id is None for slot in slots):
+        relevant |= Q(is_lead=True)
+    memberships = TeamMembership.objects.select_related("user").filter(relevant, user__is_active=True)
     people = {}
     for membership in memberships:
         for slot in slots:
