@@ -82,6 +82,8 @@ def gunicorn(db: dict, *, workers: int, log: Path) -> Iterator[int]:
         "API_RATE_TOKEN": "100000/s",
         "LOG_LEVEL": "WARNING",
         "CONN_MAX_AGE": "600",
+        # Loopback http: the production default would answer every request with a redirect to https.
+        "SECURE_SSL_REDIRECT": "false",
     }
     command = [sys.executable, "-m", "gunicorn", "changeportal.wsgi:application", "--bind", f"127.0.0.1:{port}"]
     command += ["--workers", str(workers), "--timeout", "60", "--log-level", "warning"]

@@ -59,6 +59,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Early, so the 413 and 400 pages of the middleware below get the policy header too.
+    "apps.core.security.ContentSecurityPolicyMiddleware",
+    "apps.core.security.RequestSizeLimitMiddleware",
     "apps.core.middleware.RejectNulBytesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -113,7 +116,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Redis, cache and Celery ----------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Fails soft (misses and no-ops, logged) so that a Redis outage never turns a request into a 500.
+    CACHES = {"default": {"BACKEND": "apps.core.cache.FailSoftRedisCache", "LOCATION": REDIS_URL}}
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
     CELERY_TASK_ALWAYS_EAGER = False
@@ -124,11 +128,23 @@ else:
     # No broker configured: run tasks in-process so the embedded default needs no other service.
     CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = False
+# Nothing reads task results (state lives in the database). Ignoring them also keeps a publish during a Redis
+# outage from waiting ~20 s on the result backend's reconnect loop before enqueue_safely() can give up.
+CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 2}
+# A publish gives up after one quick retry while Redis is down (enqueue_safely then leaves the work to the
+# outbox drain) instead of holding the web request for seconds. Workers reconnect on their own schedule.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 3600,
+    "socket_connect_timeout": 2,
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {
@@ -149,6 +165,53 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
+
+# --- Login throttling (apps/accounts/login_throttle.py) ----------------------------------
+# Failed logins allowed per username, and per client address, in each window; further attempts get a 429
+# without their password being checked. The address limit is higher because an office may share one NAT address.
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_FAILURE_LIMIT_PER_IP = env_int("LOGIN_FAILURE_LIMIT_PER_IP", 20)
+LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60)
+# How many reverse proxies append to X-Forwarded-For in front of the app: the client address is the entry
+# that many places from the right. 0 trusts no header and uses the socket address.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1)
+
+# --- HTTPS, cookies and browser protections (docs/security.md) ---------------------------
+# Production-safe when DEBUG is off; over plain http in development (make run, the test client) they would
+# lock the browser out, so DEBUG turns them off. Each can still be set explicitly.
+# The TLS-terminating proxy tells us the original scheme; it must overwrite any X-Forwarded-Proto it receives.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("TRUST_X_FORWARDED_PROTO", True) else None
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+# Load-balancer and container health checks probe over plain http.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 365 * 24 * 3600)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
+SECURE_REFERRER_POLICY = env_str("SECURE_REFERRER_POLICY", "same-origin")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
+SESSION_COOKIE_HTTPONLY = True
+# No script reads the CSRF cookie: htmx sends the token from the hx-headers attribute on <body>.
+CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+X_FRAME_OPTIONS = "DENY"
+# apps/core/security.py sends this on every HTML response. No 'unsafe-inline'/'unsafe-eval': behaviour lives in
+# static/js, styles in static/css; the Swagger UI page's one inline script carries a per-request nonce.
+CONTENT_SECURITY_POLICY = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+# Report-only sends Content-Security-Policy-Report-Only instead (to try a policy change without enforcing it).
+CSP_REPORT_ONLY = env_bool("CSP_REPORT_ONLY", False)
+CSP_REPORT_URI = env_str("CSP_REPORT_URI")
 
 # --- Time ------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -211,6 +274,8 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # The default validator badge loads an image from validator.swagger.io: outside the CSP, and a leak.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
         "ChangeKindEnum": "apps.changes.choices.ChangeKind",
@@ -244,6 +309,11 @@ LOGGING = {
 WEBHOOK_CONNECT_TIMEOUT = env_int("WEBHOOK_CONNECT_TIMEOUT", 3)
 WEBHOOK_READ_TIMEOUT = env_int("WEBHOOK_READ_TIMEOUT", 5)
 WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 8)
+# Retry clocks (docs/operations.md): the outbox drain skips younger undispatched events; a webhook's first
+# retry waits this long (doubling after); a claimed attempt's lease is both timeouts plus this margin.
+OUTBOX_DRAIN_GRACE_SECONDS = env_int("OUTBOX_DRAIN_GRACE_SECONDS", 20)
+WEBHOOK_FIRST_RETRY_SECONDS = env_int("WEBHOOK_FIRST_RETRY_SECONDS", 30)
+WEBHOOK_LEASE_MARGIN_SECONDS = env_int("WEBHOOK_LEASE_MARGIN_SECONDS", 30)
 # A pipeline's execution report is flagged when it ran further than this outside the change's planned window.
 EXECUTION_WINDOW_BUFFER_MINUTES = env_int("EXECUTION_WINDOW_BUFFER_MINUTES", 30)
 # Collision warnings treat changes this close together as overlapping (either side of the planned window).
@@ -256,3 +326,6 @@ APPROVAL_REMINDER_HOURS = env_int("APPROVAL_REMINDER_HOURS", 24)
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
 # A change may target thousands of hosts, each posted as one field by the host picker.
 DATA_UPLOAD_MAX_NUMBER_FIELDS = env_int("DATA_UPLOAD_MAX_NUMBER_FIELDS", 20000)
+# Largest request body accepted (bytes). apps/core/security.py refuses a larger declared Content-Length with
+# a 413 before anything reads the body; Django enforces the same bound when it parses forms.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)

@@ -91,3 +91,11 @@ def eager_tasks():
 def fast_password_hashing(django_test_environment):
     """Production hashing is slow on purpose; the suite logs in hundreds of times and needs none of it."""
     django_settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def fresh_cache(django_test_environment):
+    """With REDIS_URL the cache outlives a run: counters such as the login throttle's must not leak into the next."""
+    from django.core.cache import cache
+
+    cache.clear()

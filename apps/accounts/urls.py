@@ -6,7 +6,9 @@ from apps.accounts import token_views, views
 app_name = "accounts"
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(template_name="accounts/login.html"), name="login"),
+    path("login/", views.ThrottledLoginView.as_view(), name="login"),
+    # Shadows admin.site's own login (this URLconf is included before admin/) so it is throttled too.
+    path("admin/login/", views.AdminLoginView.as_view(), name="admin_login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("profile/", views.profile, name="profile"),
     path("profile/tokens/", token_views.api_tokens, name="api_tokens"),

@@ -4,6 +4,8 @@ import re
 
 import django_filters
 from django.db.models import Exists, OuterRef, Q
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from apps.accounts.models import Team
 from apps.changes.choices import ChangeKind, ChangeRisk, ChangeStatus, ChangeType
@@ -15,18 +17,27 @@ _REFERENCE = re.compile(r"^\s*(?:chg-?)?(\d+)\s*$", re.IGNORECASE)
 
 class ChangeFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_search", label="Search")
-    environment = django_filters.ModelMultipleChoiceFilter(
-        queryset=Environment.objects.all(), field_name="environment__slug", to_field_name="slug", label="Environment"
+    environment = extend_schema_field(OpenApiTypes.STR)(
+        django_filters.ModelMultipleChoiceFilter(
+            queryset=Environment.objects.all(),
+            field_name="environment__slug",
+            to_field_name="slug",
+            label="Environment",
+        )
     )
-    team = django_filters.ModelMultipleChoiceFilter(
-        queryset=Team.objects.all(), field_name="team__slug", to_field_name="slug", label="Team"
+    team = extend_schema_field(OpenApiTypes.STR)(
+        django_filters.ModelMultipleChoiceFilter(
+            queryset=Team.objects.all(), field_name="team__slug", to_field_name="slug", label="Team"
+        )
     )
     kind = django_filters.MultipleChoiceFilter(choices=ChangeKind.choices)
     status = django_filters.MultipleChoiceFilter(choices=ChangeStatus.choices)
     risk = django_filters.MultipleChoiceFilter(choices=ChangeRisk.choices)
     change_type = django_filters.MultipleChoiceFilter(choices=ChangeType.choices, label="Type")
-    service = django_filters.ModelMultipleChoiceFilter(
-        queryset=Service.objects.all(), to_field_name="slug", method="filter_service", label="Service"
+    service = extend_schema_field(OpenApiTypes.STR)(
+        django_filters.ModelMultipleChoiceFilter(
+            queryset=Service.objects.all(), to_field_name="slug", method="filter_service", label="Service"
+        )
     )
     host = django_filters.CharFilter(method="filter_host", label="Host")
     is_unplanned = django_filters.BooleanFilter(label="Unplanned")
@@ -69,12 +80,14 @@ class ChangeFilterSet(django_filters.FilterSet):
 
 
 class FreezeWindowFilterSet(django_filters.FilterSet):
-    environment = django_filters.ModelMultipleChoiceFilter(
-        queryset=Environment.objects.all(),
-        field_name="environments__slug",
-        to_field_name="slug",
-        distinct=True,
-        label="Environment",
+    environment = extend_schema_field(OpenApiTypes.STR)(
+        django_filters.ModelMultipleChoiceFilter(
+            queryset=Environment.objects.all(),
+            field_name="environments__slug",
+            to_field_name="slug",
+            distinct=True,
+            label="Environment",
+        )
     )
     recurring = django_filters.BooleanFilter(method="filter_recurring", label="Recurring")
 

@@ -1,23 +1,34 @@
 import django_filters
 from django.db.models import Q
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from apps.inventory.models import Environment, Host, Service, Tag
 
 
 class HostFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_search", label="Search")
-    environment = django_filters.ModelMultipleChoiceFilter(
-        queryset=Environment.objects.all(), field_name="environment__slug", to_field_name="slug", label="Environment"
+    environment = extend_schema_field(OpenApiTypes.STR)(
+        django_filters.ModelMultipleChoiceFilter(
+            queryset=Environment.objects.all(),
+            field_name="environment__slug",
+            to_field_name="slug",
+            label="Environment",
+        )
     )
-    service = django_filters.ModelMultipleChoiceFilter(
-        queryset=Service.objects.all(),
-        field_name="services__slug",
-        to_field_name="slug",
-        distinct=True,
-        label="Service",
+    service = extend_schema_field(OpenApiTypes.STR)(
+        django_filters.ModelMultipleChoiceFilter(
+            queryset=Service.objects.all(),
+            field_name="services__slug",
+            to_field_name="slug",
+            distinct=True,
+            label="Service",
+        )
     )
-    tag = django_filters.ModelMultipleChoiceFilter(
-        queryset=Tag.objects.all(), field_name="tags__slug", to_field_name="slug", distinct=True, label="Tag"
+    tag = extend_schema_field(OpenApiTypes.STR)(
+        django_filters.ModelMultipleChoiceFilter(
+            queryset=Tag.objects.all(), field_name="tags__slug", to_field_name="slug", distinct=True, label="Tag"
+        )
     )
     is_active = django_filters.BooleanFilter(label="Active")
     is_verified = django_filters.BooleanFilter(label="Verified")
