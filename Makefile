@@ -8,7 +8,7 @@ PORT ?= 8000
 # The embedded default (SQLite, in-process tasks) runs in DEBUG unless told otherwise.
 DEV_ENV := DEBUG=$${DEBUG:-true}
 
-.PHONY: install run test lint format migrate seed serve worker beat collectstatic clean bench
+.PHONY: install run test lint format migrate seed serve worker beat collectstatic clean bench load
 
 $(STAMP): requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -49,6 +49,15 @@ format: install
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/changeportal_bench
 bench: install
 	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(DEV_ENV) $(BIN)/python manage.py bench $(BENCH_ARGS)
+
+## Load run of the real stack (gunicorn, a Celery worker, PostgreSQL, Redis; loopback only): 8 clients for 30 s
+## post change events and read the calendar and suspects; reports req/s, p50/p95/p99, 5xx and lost events into
+## docs/load.md and fails on any 5xx or lost event. Its own database (created, migrated, seeded) and Redis db:
+## LOAD_DATABASE_URL, LOAD_REDIS_URL. LOAD_ARGS: --duration N, --clients N, --web-workers N, --output PATH.
+LOAD_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/changeportal_load
+LOAD_REDIS_URL ?= redis://127.0.0.1:6379/14
+load: install
+	LOAD_DATABASE_URL=$(LOAD_DATABASE_URL) LOAD_REDIS_URL=$(LOAD_REDIS_URL) $(BIN)/python -m loadtest $(LOAD_ARGS)
 
 ## Production processes (docker-compose runs these; they need SECRET_KEY, DATABASE_URL and REDIS_URL)
 collectstatic: install

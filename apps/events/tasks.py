@@ -5,6 +5,7 @@ import smtplib
 from datetime import timedelta
 
 from celery import shared_task
+from django.conf import settings
 from django.core.mail import send_mail
 from django.db import OperationalError, transaction
 from django.utils import timezone
@@ -16,8 +17,11 @@ from apps.events.models import EmailNotification, OutboxEvent
 
 logger = logging.getLogger(__name__)
 MAX_EMAIL_ATTEMPTS = 8
-# Work younger than this is presumably still on its way through the broker.
-DRAIN_GRACE = timedelta(seconds=20)
+
+
+def drain_grace() -> timedelta:
+    """Work younger than this is presumably still on its way through the broker."""
+    return timedelta(seconds=settings.OUTBOX_DRAIN_GRACE_SECONDS)
 
 
 @shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=8)
@@ -59,7 +63,7 @@ def send_email_notification(self, notification_id: int) -> bool:
 @shared_task(acks_late=True)
 def drain_outbox() -> dict:
     """Beat job: re-send whatever is still pending (enqueued while the broker was down, or lost)."""
-    cutoff = timezone.now() - DRAIN_GRACE
+    cutoff = timezone.now() - drain_grace()
     events = list(
         OutboxEvent.objects.filter(dispatched_at__isnull=True, created__lt=cutoff).values_list("pk", flat=True)[:500]
     )

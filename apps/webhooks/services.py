@@ -25,7 +25,6 @@ from apps.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoin
 
 logger = logging.getLogger(__name__)
 SIGNATURE_HEADER = "X-ChangePortal-Signature"
-FIRST_RETRY = timedelta(seconds=30)
 MAX_RETRY_DELAY = timedelta(hours=1)
 
 
@@ -51,12 +50,16 @@ def sign(secret: str, body: bytes) -> str:
 
 
 def retry_delay(attempts: int) -> timedelta:
-    """30 s after the first failure, doubling each time, at most an hour."""
-    return min(FIRST_RETRY * (2 ** max(attempts - 1, 0)), MAX_RETRY_DELAY)
+    """30 s after the first failure (WEBHOOK_FIRST_RETRY_SECONDS), doubling each time, at most an hour."""
+    first = timedelta(seconds=settings.WEBHOOK_FIRST_RETRY_SECONDS)
+    return min(first * (2 ** max(attempts - 1, 0)), MAX_RETRY_DELAY)
 
 
 def _lease() -> timedelta:
-    return timedelta(seconds=settings.WEBHOOK_CONNECT_TIMEOUT + settings.WEBHOOK_READ_TIMEOUT + 30)
+    """How long a claimed attempt keeps others off the delivery. A worker killed mid-attempt leaves the lease
+    behind; once it expires the retry job sends the delivery again (same X-ChangePortal-Delivery id)."""
+    margin = settings.WEBHOOK_LEASE_MARGIN_SECONDS
+    return timedelta(seconds=settings.WEBHOOK_CONNECT_TIMEOUT + settings.WEBHOOK_READ_TIMEOUT + margin)
 
 
 def _claim(delivery_id: int, now: datetime) -> WebhookDelivery | None:
