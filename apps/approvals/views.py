@@ -6,8 +6,9 @@ from django.views.decorators.http import require_POST
 
 from apps.approvals import services
 from apps.approvals.decision_panel import decision_context
-from apps.changes.exceptions import ChangeError
+from apps.changes.exceptions import ChangeError, ChangeForbidden
 from apps.changes.models import Change
+from apps.changes.views.actions import refused
 from apps.changes.views.browse import detail_context
 from apps.core.htmx import is_partial_request
 
@@ -36,6 +37,10 @@ def decide(request, pk):
             team=request.POST.get("team") or None,
         )
         success = f"You {approval.get_decision_display().lower()} {change.reference}."
+    except ChangeForbidden as exc:
+        if not is_partial_request(request):
+            return refused(request, change, exc.message)
+        error = exc.message
     except ChangeError as exc:
         error = exc.message
     except ValidationError as exc:

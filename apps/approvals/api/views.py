@@ -1,5 +1,7 @@
 import django_filters
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import viewsets
 from rest_framework.filters import OrderingFilter
 
@@ -13,8 +15,10 @@ from apps.core.api.permissions import READ, ActionPermissionsMixin
 class ApprovalFilterSet(django_filters.FilterSet):
     change = django_filters.NumberFilter(field_name="change_id", min_value=1, max_value=2**63 - 1)
     decision = django_filters.ChoiceFilter(choices=Decision.choices)
-    team = django_filters.ModelMultipleChoiceFilter(
-        queryset=Team.objects.all(), field_name="team__slug", to_field_name="slug"
+    team = extend_schema_field(OpenApiTypes.STR)(
+        django_filters.ModelMultipleChoiceFilter(
+            queryset=Team.objects.all(), field_name="team__slug", to_field_name="slug"
+        )
     )
     decided_by = django_filters.CharFilter(field_name="decided_by__username")
     current = django_filters.BooleanFilter(field_name="withdrawn_at", lookup_expr="isnull", label="Not withdrawn")

@@ -48,6 +48,16 @@ class CanEditChange(BasePermission):
         return permissions.can_edit(request.user, obj)
 
 
+class MayDecideOnChange(BasePermission):
+    """Refuses, before the body is read, whoever can never decide on this change: its own requester, and anyone in
+    no team (required approvals are filled only by team members). Which slot, if any, is the service's call."""
+
+    message = "You may not decide on this change: it is your own, or you are in no team whose approval it needs."
+
+    def has_object_permission(self, request, view, obj) -> bool:
+        return obj.requester_id != request.user.pk and bool(permissions.memberships_of(request.user))
+
+
 def _host_links(change: Change):
     return ChangeHost.objects.filter(change=change).select_related("host").order_by("host__hostname")
 
@@ -102,10 +112,11 @@ class ChangeViewSet(
         "create": WRITE + (CanCreateChange,),
         "update": WRITE + (CanEditChange,),
         "partial_update": WRITE + (CanEditChange,),
-        "transition": WRITE,  # who may make which move is the service's call (permissions.can_transition)
+        # Which move is allowed is the service's call (permissions.can_transition); any move needs the edit right.
+        "transition": WRITE + (CanEditChange,),
         "host_states": WRITE + (CanEditChange,),
         "host_state": WRITE + (CanEditChange,),
-        "decide": WRITE,  # who may decide is apps.approvals.services.decide's call
+        "decide": WRITE + (MayDecideOnChange,),  # for which slot is apps.approvals.services.decide's call
     }
 
     def _fresh(self, change: Change) -> dict:

@@ -6,9 +6,9 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from apps.changes import services
+from apps.changes import permissions, services
 from apps.changes.choices import HostExecutionState
-from apps.changes.exceptions import ChangeError
+from apps.changes.exceptions import ChangeError, ChangeForbidden
 from apps.changes.models import Change
 from apps.changes.views.browse import detail_context, host_table_context
 from apps.core.htmx import is_partial_request
@@ -19,8 +19,19 @@ def _validation_text(exc: ValidationError) -> str:
     return " ".join(exc.messages)
 
 
-def _reply(request, change: Change, error: str, success: str, partial: str, extra: dict | None = None):
+def refused(request, change: Change, error: str):
+    """A full-page post the user had no right to make: the change page with the reason, as a 403 (not a redirect
+    that reads like success to scripts and scanners)."""
+    messages.error(request, error)
+    change = Change.objects.select_related("environment", "team", "requester").get(pk=change.pk)
+    context = detail_context(request, change) | {"can_create": permissions.can_create(request.user)}
+    return render(request, "changes/change_detail.html", context, status=403)
+
+
+def _reply(request, change: Change, error: str, success: str, partial: str, extra: dict | None = None, forbidden=False):
     """Full-page posts get a redirect with a message; htmx posts get the re-rendered fragment."""
+    if forbidden and not is_partial_request(request):
+        return refused(request, change, error)
     if not is_partial_request(request):
         if error:
             messages.error(request, error)
@@ -39,7 +50,7 @@ def _reply(request, change: Change, error: str, success: str, partial: str, extr
 @require_POST
 def change_transition(request, pk):
     change = get_object_or_404(Change, pk=pk)
-    error, success = "", ""
+    error, success, forbidden = "", "", False
     try:
         change = services.transition_change(
             change=change,
@@ -50,10 +61,10 @@ def change_transition(request, pk):
         )
         success = f"{change.reference} is now {change.get_status_display().lower()}."
     except ChangeError as exc:
-        error = exc.message
+        error, forbidden = exc.message, isinstance(exc, ChangeForbidden)
     except ValidationError as exc:
         error = _validation_text(exc)
-    return _reply(request, change, error, success, "changes/partials/change_status_panel.html")
+    return _reply(request, change, error, success, "changes/partials/change_status_panel.html", forbidden=forbidden)
 
 
 @login_required
@@ -78,7 +89,7 @@ def change_host_states(request, pk):
         hosts = list(Host.objects.filter(change_links__change=change, change_links__state=HostExecutionState.PENDING))
     else:
         hosts = list(Host.objects.filter(change_links__change=change, hostname__in=request.POST.getlist("hosts")))
-    error, success = "", ""
+    error, success, forbidden = "", "", False
     if not hosts:
         error = "Select at least one host (or use “all pending”)."
     else:
@@ -90,7 +101,7 @@ def change_host_states(request, pk):
             success = f"Marked {len(updated)} host{'s' if len(updated) != 1 else ''} {label}." if updated else ""
             success = success or "Those hosts were already in that state."
         except ChangeError as exc:
-            error = exc.message
+            error, forbidden = exc.message, isinstance(exc, ChangeForbidden)
         except ValidationError as exc:
             error = _validation_text(exc)
     if is_partial_request(request):
@@ -98,4 +109,4 @@ def change_host_states(request, pk):
         response = render(request, "changes/partials/host_table.html", context)
         response["HX-Trigger"] = "changeUpdated"
         return response
-    return _reply(request, change, error, success, "changes/partials/host_table.html")
+    return _reply(request, change, error, success, "changes/partials/host_table.html", forbidden=forbidden)

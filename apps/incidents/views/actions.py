@@ -12,8 +12,8 @@ from apps.changes.models import Change
 from apps.incidents import services
 from apps.incidents.forms import BackoutForm, MarkForm, NoteForm, RollbackForm
 from apps.incidents.models import Backout, Incident
-from apps.incidents.services import IncidentError, backout_progress
-from apps.incidents.views.incidents import render_live
+from apps.incidents.services import IncidentError, IncidentForbidden, backout_progress
+from apps.incidents.views.incidents import render_detail, render_live
 from apps.inventory.models import Host
 
 REFUSED = (IncidentError, ChangeError, ValidationError)
@@ -46,6 +46,12 @@ def _respond(request, incident: Incident, *, done: str = "", error: str = ""):
 def _run(request, incident: Incident, action, done: str):
     try:
         action()
+    except IncidentForbidden as exc:
+        if request.htmx:
+            return _respond(request, incident, error=exc.message)
+        # A refusal is not a success: the page itself answers 403 with the reason, instead of a redirect.
+        messages.error(request, exc.message)
+        return render_detail(request, incident, status=403)
     except REFUSED as exc:
         return _respond(request, incident, error=_message(exc))
     return _respond(request, incident, done=done)

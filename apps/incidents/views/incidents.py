@@ -151,10 +151,13 @@ def render_live(request, incident: Incident, *, since: str = "", flash: str = ""
 @login_required
 @require_GET
 def incident_detail(request, pk):
-    incident = _incident(pk)
+    return render_detail(request, _incident(pk))
+
+
+def render_detail(request, incident: Incident, *, status: int = 200):
     fragments, _digest = live_fragments(request, incident)
     context = {"incident": incident, "live": {name: mark_safe(html) for name, html in fragments.items()}}
-    return render(request, "incidents/incident_detail.html", context)
+    return render(request, "incidents/incident_detail.html", context, status=status)
 
 
 @login_required

@@ -4,6 +4,7 @@ from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.changes.api.views import CanCreateChange
 from apps.core.api.fields import contains_nul
 from apps.core.api.permissions import WRITE
 from apps.core.api.schema import errors
@@ -27,7 +28,8 @@ def _idempotency_key(request) -> str:
 
 
 class ChangeEventView(APIView):
-    permission_classes = WRITE
+    # Who may record changes is checked before the body is read: a refused caller learns nothing about it.
+    permission_classes = WRITE + (CanCreateChange,)
     parser_classes = [JSONParser]
 
     @extend_schema(

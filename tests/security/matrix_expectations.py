@@ -1,0 +1,140 @@
+"""What each role gets from every endpoint: the permission model of docs/permissions.md as data.
+
+UI: ``url name -> (anonymous, viewer, requester, lead, admin)`` for a plain GET.
+API: ``operationId -> (anonymous, viewer, requester, lead, admin, read_only, session)`` for the operation's own
+method, with the body in ``API_BODIES`` (empty unless a valid body is needed to reach the permission check).
+A 400 for a permitted role with an empty body is expected: the permission layer let it through.
+"""
+
+LOGIN = "302 to /login/"
+ADMIN_LOGIN = "302 to /admin/login/"
+# A redirect that is not to a login page (the admin login sends a signed-in superuser on to the admin).
+BACK = "302 elsewhere than a login page"
+
+SIGNED_IN = (LOGIN, 200, 200, 200, 200)
+POST_ONLY = (LOGIN, 405, 405, 405, 405)
+PUBLIC = (200, 200, 200, 200, 200)
+REQUESTERS = (LOGIN, 403, 200, 200, 200)
+
+UI_GET = {
+    "core:home": SIGNED_IN,
+    "core:healthz": PUBLIC,
+    "accounts:login": PUBLIC,
+    # The admin's login, shadowed so it is throttled like the portal's: staff already signed in go to the admin.
+    "accounts:admin_login": (200, 200, 200, 200, BACK),
+    "accounts:logout": (405, 405, 405, 405, 405),  # Django's LogoutView only logs out on POST
+    "accounts:profile": SIGNED_IN,
+    "accounts:api_tokens": SIGNED_IN,
+    "accounts:api_token_revoke": POST_ONLY,
+    "accounts:feed_token_regenerate": POST_ONLY,
+    "accounts:feed_token_revoke": POST_ONLY,
+    "accounts:team_list": SIGNED_IN,
+    "accounts:team_detail": SIGNED_IN,
+    "schedule:calendar": SIGNED_IN,
+    # Feeds answer only to a feed token in the URL: without one, 404 for everybody, session or not.
+    "schedule:feed_ics": (404, 404, 404, 404, 404),
+    "schedule:feed_atom": (404, 404, 404, 404, 404),
+    "schedule:change_export": SIGNED_IN,
+    "changes:change_list": SIGNED_IN,
+    "changes:change_create": REQUESTERS,
+    "changes:form_hosts": POST_ONLY,
+    "changes:host_search": SIGNED_IN,
+    "changes:form_collisions": POST_ONLY,
+    "changes:kind_guidance": SIGNED_IN,
+    "changes:change_detail": SIGNED_IN,
+    "changes:change_edit": REQUESTERS,
+    "changes:change_clone": REQUESTERS,
+    "changes:change_transition": POST_ONLY,
+    "changes:change_comment": POST_ONLY,
+    "changes:change_host_states": POST_ONLY,
+    "approvals:inbox": SIGNED_IN,
+    "approvals:decide": POST_ONLY,
+    "inventory:host_list": SIGNED_IN,
+    "inventory:host_detail": SIGNED_IN,
+    "incidents:incident_list": SIGNED_IN,
+    "incidents:incident_create": SIGNED_IN,
+    "incidents:form_hosts": POST_ONLY,
+    "incidents:picker_search": SIGNED_IN,
+    "incidents:incident_detail": SIGNED_IN,
+    "incidents:incident_live": SIGNED_IN,
+    "incidents:set_status": POST_ONLY,
+    "incidents:add_note": POST_ONLY,
+    "incidents:mark_suspect": POST_ONLY,
+    "incidents:start_backout": POST_ONLY,
+    "incidents:record_rollback": POST_ONLY,
+    "incidents:complete_backout": POST_ONLY,
+    "bridge:lookup": SIGNED_IN,
+    "bridge:host_search": SIGNED_IN,
+    "bridge:host_suspects": SIGNED_IN,
+    # The OpenAPI description and its browser are public (drf-spectacular's AllowAny): they describe the API,
+    # they hold no data. Every operation they describe still needs a token or a session.
+    "api-schema": PUBLIC,
+    "api-docs": PUBLIC,
+}
+
+READ = (401, 200, 200, 200, 200, 200, 200)
+# Writes by someone allowed to edit the change (requester, team, staff); empty body -> 400 after the check.
+CHANGE_WRITE = (401, 403, 400, 400, 400, 403, 403)
+STAFF_ONLY = (401, 403, 403, 403, 400, 403, 403)
+STAFF_PATCH = (401, 403, 403, 403, 200, 403, 403)  # an empty PATCH is a valid no-op edit
+
+API = {
+    "v1_approvals_list": READ,
+    "v1_approvals_retrieve": READ,
+    "change_events_create": (401, 403, 202, 202, 202, 403, 403),
+    "v1_changes_list": READ,
+    "v1_changes_create": CHANGE_WRITE,
+    "v1_changes_retrieve": READ,
+    "v1_changes_update": CHANGE_WRITE,
+    "v1_changes_partial_update": CHANGE_WRITE,
+    # The requester may not decide on their own change; staff decide only as members of a required team.
+    "v1_changes_decide_create": (401, 403, 403, 400, 403, 403, 403),
+    "v1_changes_gate_retrieve": READ,
+    "changes_host_state": CHANGE_WRITE,
+    "changes_hosts_state_bulk": CHANGE_WRITE,
+    "v1_changes_transition_create": CHANGE_WRITE,
+    "v1_changes_feed_list": READ,
+    "v1_environments_list": READ,
+    "v1_environments_retrieve": READ,
+    "freeze_state": READ,
+    "v1_freeze_windows_list": READ,
+    "v1_freeze_windows_retrieve": READ,
+    "v1_hosts_list": READ,
+    "v1_hosts_create": STAFF_ONLY,
+    "v1_hosts_retrieve": READ,
+    "v1_hosts_update": STAFF_ONLY,
+    "v1_hosts_partial_update": STAFF_PATCH,
+    "host_suspects": READ,
+    "v1_incidents_list": READ,
+    "v1_incidents_retrieve": READ,
+    "incident_suspects": READ,
+    "v1_services_list": READ,
+    "v1_services_retrieve": READ,
+    "v1_teams_list": READ,
+    "v1_teams_retrieve": READ,
+}
+
+# The ingest service checks the right to record changes after validating the event, so the matrix sends a valid
+# one: an allowed role gets 202 (rolled back with the test), a viewer 403.
+API_BODIES = {
+    "change_events_create": {
+        "payload": {"summary": "Matrix deploy", "source": "matrix"},
+        "hosts": ["mweb01.prod"],
+        "environment": "prod",
+        "dedup_key": "matrix-event",
+    },
+}
+
+
+def assert_status(response, expected, what: str) -> None:
+    if response.status_code == 302:
+        body = response.get("Location")
+    else:
+        body = b"(streamed)" if response.streaming else response.content[:300]
+    if expected in (LOGIN, ADMIN_LOGIN):
+        target = "/login/" if expected == LOGIN else "/admin/login/"
+        assert response.status_code == 302 and response["Location"].startswith(target), (what, body)
+    elif expected == BACK:
+        assert response.status_code == 302 and "login/" not in response["Location"], (what, body)
+    else:
+        assert response.status_code == expected, (what, response.status_code, body)
