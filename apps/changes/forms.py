@@ -111,7 +111,9 @@ class ChangeForm(forms.ModelForm):
 
     def posted_hostnames(self) -> list[str]:
         if self.is_bound:
-            return [name.strip().lower() for name in self.data.getlist(self.add_prefix("hosts")) if name.strip()]
+            # PostgreSQL refuses NUL in a query: a forged NUL shows as U+FFFD, an unknown name and an invalid choice.
+            names = (name.replace("\x00", "\ufffd") for name in self.data.getlist(self.add_prefix("hosts")))
+            return [name.strip().lower() for name in names if name.strip()]
         return list(self.initial.get("hosts", []))
 
     @property

@@ -28,7 +28,8 @@ def split_names(text: str) -> list[str]:
 
 
 def resolve(names) -> Resolution:
-    names = [name.strip().lower() for name in names if name and name.strip()]
+    # NUL cannot reach PostgreSQL; U+FFFD keeps the pasted name visible as unknown instead of a 500.
+    names = [name.replace("\x00", "\ufffd").strip().lower() for name in names if name and name.strip()]
     found = {host.hostname: host for host in Host.objects.filter(hostname__in=names).select_related("environment")}
     unknown = [name for name in dict.fromkeys(names) if name not in found]
     hosts = [found[name] for name in dict.fromkeys(names) if name in found]
@@ -37,7 +38,7 @@ def resolve(names) -> Resolution:
 
 def search(query: str, *, exclude=(), limit: int = SEARCH_LIMIT) -> list[Host]:
     """Type-ahead: prefix matches first (index-backed on the lower-case hostname), then substring matches."""
-    query = query.strip().lower()
+    query = query.replace("\x00", "").strip().lower()
     if not query:
         return []
     base = Host.objects.filter(is_active=True).exclude(hostname__in=list(exclude)).select_related("environment")

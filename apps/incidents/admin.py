@@ -36,9 +36,15 @@ class IncidentAdmin(admin.ModelAdmin):
     filter_horizontal = ["hosts", "services"]
     inlines = [SuspectMarkInline, BackoutInline, IncidentNoteInline]
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # the bridge's notes and verdicts are the incident's record: they would cascade away
+
 
 @admin.register(Backout)
 class BackoutAdmin(admin.ModelAdmin):
     list_display = ["__str__", "started_at", "started_by_name", "completed_at"]
     raw_id_fields = ["incident", "change"]
     readonly_fields = ["started_by", "completed_by"]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from apps.inventory.models import Environment, Host, Service, Tag
+from apps.inventory.protection import SHOWN, changes_referring_to
 
 
 @admin.register(Environment)
@@ -17,6 +18,17 @@ class ServiceAdmin(admin.ModelAdmin):
     list_filter = ["owner_team"]
     prepopulated_fields = {"slug": ["name"]}
     search_fields = ["name", "slug"]
+
+    def get_deleted_objects(self, objs, request):
+        """List the changes that refer to a service as protected, so the admin refuses instead of deleting."""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        for service in objs:
+            referring = changes_referring_to(service)
+            total = referring.count()
+            protected += [f"Change: {change} (uses service {service.name})" for change in referring[:SHOWN]]
+            if total > SHOWN:
+                protected.append(f"… and {total - SHOWN} more change(s) using service {service.name}")
+        return deleted, counts, perms_needed, protected
 
 
 @admin.register(Tag)

@@ -7,10 +7,16 @@ the calendar's filters (``ChangeFilterSet``).
 The ICS feed covers FEED_PAST before now to FEED_FUTURE after it, at most MAX_FEED_EVENTS changes, so a
 subscription stays small. Recurring freeze windows are exported occurrence by occurrence (expanded by
 ``apps.changes.freeze`` in the site's zone), not as RRULEs: clients disagree on RRULE time zones.
+
+User text is normalised for both formats (``ical_text``, ``xml_text``): CR LF and lone CR become LF, and the
+control characters neither RFC 5545 TEXT nor XML 1.0 can carry are dropped (C0 except tab and LF, and DEL;
+the Atom feed drops C1 controls too). icalendar escapes commas, semicolons, backslashes and newlines and
+folds lines at 75 octets without splitting a UTF-8 character; Django's Atom generator escapes markup.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
@@ -45,6 +51,25 @@ ICS_STATUS = {
     ChangeStatus.DRAFT: "TENTATIVE",
     ChangeStatus.SUBMITTED: "TENTATIVE",
 }
+
+
+_ICAL_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
+# XML 1.0 forbids C0 controls and discourages C1 ones (feed readers mangle them as Windows-1252).
+_XML_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+
+
+def _one_newline(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def ical_text(text: str) -> str:
+    """Text as an iCalendar TEXT value can hold it: LF line breaks, no control characters but tab."""
+    return _ICAL_CONTROL.sub("", _one_newline(text))
+
+
+def xml_text(text: str) -> str:
+    """Text as XML 1.0 can hold it: Django's feed generator refuses control characters."""
+    return _XML_CONTROL.sub("", _one_newline(text))
 
 
 class BadFilters(Exception):
@@ -130,11 +155,11 @@ def change_event(change: Change, links: Links) -> Event:
     summary = f"{change.reference} [{change.environment}] {change.title}"
     if change.status in (ChangeStatus.CANCELLED, ChangeStatus.REJECTED):
         summary += f" ({change.get_status_display().lower()})"
-    event.add("summary", summary)
-    event.add("description", _description(change, links))
+    event.add("summary", ical_text(summary))
+    event.add("description", ical_text(_description(change, links)))
     event.add("status", ICS_STATUS.get(change.status, "CONFIRMED"))
     event.add("url", absolute(change.get_absolute_url()))
-    event.add("categories", [change.get_kind_display(), str(change.environment)])
+    event.add("categories", [change.get_kind_display(), ical_text(str(change.environment))])
     event.add("transp", "TRANSPARENT")  # a change does not make anyone busy
     return event
 
@@ -149,9 +174,9 @@ def freeze_event(occurrence: FreezeOccurrence) -> Event:
     event.add("dtstamp", window.created.astimezone(UTC))
     event.add("dtstart", start)
     event.add("dtend", occurrence.end.astimezone(UTC))
-    event.add("summary", f"Change freeze: {window.name}")
+    event.add("summary", ical_text(f"Change freeze: {window.name}"))
     description = f"Changes to {environments or 'no environment'} need a freeze exception."
-    event.add("description", description + (f"\n\n{window.reason}" if window.reason else ""))
+    event.add("description", ical_text(description + (f"\n\n{window.reason}" if window.reason else "")))
     event.add("categories", ["Change freeze"])
     event.add("transp", "TRANSPARENT")
     return event
@@ -206,13 +231,13 @@ class ChangeAtomFeed(Feed):
         return obj.queryset.order_by("-updated", "-id")[:ATOM_ITEMS]
 
     def item_title(self, item):
-        return f"{item.reference} [{item.environment}] {item.title} ({item.get_status_display()})"
+        return xml_text(f"{item.reference} [{item.environment}] {item.title} ({item.get_status_display()})")
 
     def item_description(self, item):
         # Atom1Feed declares the summary as HTML: escape the user's text so readers show it as text.
         facts = f"{item.get_kind_display()} · {item.get_status_display()} · {item.get_risk_display()} risk"
         window = f"{item.eff_start.astimezone(UTC):%Y-%m-%d %H:%M} – {item.eff_end.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
-        parts = [escape(facts), escape(window)] + ([escape(item.summary)] if item.summary else [])
+        parts = [escape(facts), escape(window)] + ([escape(xml_text(item.summary))] if item.summary else [])
         return "<br>".join(part.replace("\n", "<br>") for part in parts)
 
     def item_link(self, item):
@@ -231,4 +256,4 @@ class ChangeAtomFeed(Feed):
         return item.requester.get_username() if item.requester_id else None
 
     def item_categories(self, item):
-        return [item.get_kind_display(), str(item.environment)]
+        return [item.get_kind_display(), xml_text(str(item.environment))]

@@ -10,6 +10,10 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
     list_filter = ["is_active"]
     search_fields = ["name", "url"]
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Deleting would cascade the delivery and attempt log; an endpoint that has deliveries is deactivated instead.
+        return obj is None or not obj.deliveries.exists()
+
 
 class WebhookAttemptInline(admin.TabularInline):
     model = WebhookAttempt
@@ -45,6 +49,9 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # the attempt log is the audit record of what was sent
 
     @admin.action(description="Try once more now (failed or pending deliveries)")
     def retry_now(self, request, queryset):

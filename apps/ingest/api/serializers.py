@@ -15,6 +15,17 @@ STATUSES = ("completed", "failed", "in_progress")
 MAX_KEY = 255
 
 
+def has_surrogate(value) -> bool:
+    """Lone surrogates (legal JSON escapes such as \\ud800) are not text: PostgreSQL's jsonb refuses them."""
+    if isinstance(value, str):
+        return any("\ud800" <= char <= "\udfff" for char in value)
+    if isinstance(value, dict):
+        return any(has_surrogate(key) or has_surrogate(item) for key, item in value.items())
+    if isinstance(value, list | tuple):
+        return any(has_surrogate(item) for item in value)
+    return False
+
+
 class EventPayloadSerializer(serializers.Serializer):
     summary = serializers.CharField(max_length=1024, help_text="What changed; becomes the change's title.")
     timestamp = BoundedDateTimeField(required=False, help_text="When it happened (ISO 8601; default: now).")
@@ -103,6 +114,9 @@ class ChangeEventSerializer(serializers.Serializer):
         return change
 
     def validate(self, data):
+        # The whole body is kept as received (IngestRecord.payload), unknown keys included.
+        if has_surrogate(self.initial_data):
+            raise serializers.ValidationError("Surrogate characters (U+D800 to U+DFFF) are not allowed anywhere.")
         header_key = self.context.get("idempotency_key") or ""
         body_key = data.get("dedup_key") or ""
         if header_key and body_key and header_key != body_key:
