@@ -9,18 +9,29 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS
+from django.db.models import OuterRef, Q, Subquery
 
+from apps.accounts.models import Team
 from apps.changes.choices import ChangeStatus
 from apps.changes.freeze import FreezeOccurrence, freeze_occurrences
 from apps.changes.models import Change, ChangeHost
 from apps.inventory.models import Host
 
 IGNORED_STATUSES = (ChangeStatus.CANCELLED, ChangeStatus.REJECTED)
+# What the warnings show of a conflicting change (changes/partials/collision_warnings.html, the approval inbox row),
+# read with the links in the same query. The check runs while the change form is filled in; the other fields stay
+# deferred (loaded on access).
+_SHOWN = {"id", "title", "status", "eff_start", "eff_end", "team_id"}
+# In the model's field order, as Model.from_db expects them.
+_CHANGE_FIELDS = tuple(field.attname for field in Change._meta.concrete_fields if field.attname in _SHOWN)
+_EFF_START = _CHANGE_FIELDS.index("eff_start")
+_CHANGE_COLUMNS = (*(f"change__{name}" for name in _CHANGE_FIELDS), "change__team__name")
 
 
 @dataclass
 class Conflict:
-    change: Change
+    change: Change  # loaded with _CHANGE_FIELDS only
     hosts: list[str] = field(default_factory=list)
     services: list[str] = field(default_factory=list)
 
@@ -42,6 +53,28 @@ class CollisionReport:
         return f"{minutes} minutes"
 
 
+def _conflicting(links, name, *, exclude_change_id: int | None, **window) -> list[tuple]:
+    """(change_id, name, *the change's shown fields) of each link in the window to a change that still counts."""
+    condition = Q(**window) & ~Q(change__status__in=IGNORED_STATUSES)
+    if exclude_change_id is not None:
+        condition &= ~Q(change_id=exclude_change_id)
+    return list(links.filter(condition).order_by().values_list("change_id", name, *_CHANGE_COLUMNS))
+
+
+def _hostname() -> Subquery:
+    # A correlated subquery stays a primary-key lookup per link row. Joining the hosts instead let the planner
+    # misestimate the link rows and hash the whole host table.
+    return Subquery(Host.objects.filter(pk=OuterRef("host_id")).order_by().values("hostname"))
+
+
+def _change(row: tuple) -> Change:
+    *values, team_name = row
+    change = Change.from_db(DEFAULT_DB_ALIAS, _CHANGE_FIELDS, values)
+    if change.team_id is not None:
+        change.team = Team.from_db(DEFAULT_DB_ALIAS, ("id", "name"), (change.team_id, team_name))
+    return change
+
+
 def _bounds(start: datetime, end: datetime, buffer: timedelta) -> tuple[datetime, datetime, datetime]:
     longest = timedelta(hours=settings.MAX_CHANGE_DURATION_HOURS)
     return start - buffer, end + buffer, start - buffer - longest
@@ -60,68 +93,50 @@ def find_collisions(
     if buffer is None:
         buffer = timedelta(minutes=settings.COLLISION_BUFFER_MINUTES)
     window_start, window_end, scan_floor = _bounds(start, end, buffer)
-    by_change: dict[int, Conflict] = {}
+    host_ids, service_ids = list(host_ids), list(service_ids)
+    rows: dict[int, tuple] = {}
     host_hits: dict[int, list[str]] = defaultdict(list)
     service_hits: dict[int, list[str]] = defaultdict(list)
-
-    host_ids = list(host_ids)
     if host_ids:
-        # Ids only: an index-only scan. Joining the hosts for their names (and sorting by them, the model's default
-        # ordering) made the planner hash the whole host table; the few names are looked up by primary key instead.
-        rows = (
-            ChangeHost.objects.filter(
-                host_id__in=host_ids, eff_start__gt=scan_floor, eff_start__lt=window_end, eff_end__gt=window_start
-            )
-            .exclude(change_id=exclude_change_id)
-            .order_by()
-            .values_list("change_id", "host_id")
-        )
-        hits = list(rows)
-        names = dict(Host.objects.filter(pk__in={host_id for _, host_id in hits}).values_list("pk", "hostname"))
-        for change_id, host_id in hits:
-            host_hits[change_id].append(names[host_id])
-
-    service_ids = list(service_ids)
+        for change_id, hostname, *change in _conflicting(
+            ChangeHost.objects.annotate(hostname=_hostname()),
+            "hostname",
+            exclude_change_id=exclude_change_id,
+            host_id__in=host_ids,
+            eff_start__gt=scan_floor,
+            eff_start__lt=window_end,
+            eff_end__gt=window_start,
+        ):
+            host_hits[change_id].append(hostname)
+            rows[change_id] = change
     if service_ids:
-        through = Change.services.through
-        rows = (
-            through.objects.filter(
-                service_id__in=service_ids,
-                change__eff_start__gt=scan_floor,
-                change__eff_start__lt=window_end,
-                change__eff_end__gt=window_start,
-            )
-            .exclude(change_id=exclude_change_id)
-            .values_list("change_id", "service__name")
-        )
-        for change_id, service_name in rows:
+        for change_id, service_name, *change in _conflicting(
+            Change.services.through.objects,
+            "service__name",
+            exclude_change_id=exclude_change_id,
+            service_id__in=service_ids,
+            change__eff_start__gt=scan_floor,
+            change__eff_start__lt=window_end,
+            change__eff_end__gt=window_start,
+        ):
             service_hits[change_id].append(service_name)
-
-    candidate_ids = set(host_hits) | set(service_hits)
-    changes = (
-        Change.objects.filter(pk__in=candidate_ids)
-        .exclude(status__in=IGNORED_STATUSES)
-        .select_related("environment", "team")
-        .order_by("eff_start", "id")
-        if candidate_ids
-        else []
-    )
-    for change in changes:
-        by_change[change.pk] = Conflict(
-            change=change, hosts=sorted(host_hits.get(change.pk, [])), services=sorted(service_hits.get(change.pk, []))
-        )
+            rows[change_id] = change
+    conflicts = [
+        Conflict(change=_change(row), hosts=sorted(host_hits[change_id]), services=sorted(service_hits[change_id]))
+        for change_id, row in sorted(rows.items(), key=lambda item: (item[1][_EFF_START], item[0]))
+    ]
 
     freezes = []
     if environment_id is not None:
         freezes = freeze_occurrences(start=start, end=end, environment_ids=[environment_id])
-    return CollisionReport(conflicts=list(by_change.values()), freezes=freezes, buffer=buffer)
+    return CollisionReport(conflicts=conflicts, freezes=freezes, buffer=buffer)
 
 
 def collisions_for_change(change: Change) -> CollisionReport:
     return find_collisions(
         start=change.eff_start,
         end=change.eff_end,
-        host_ids=change.host_links.values_list("host_id", flat=True),
+        host_ids=change.host_links.order_by().values_list("host_id", flat=True),
         service_ids=change.services.values_list("pk", flat=True),
         environment_id=change.environment_id,
         exclude_change_id=change.pk,

@@ -15,10 +15,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from apps.changes import permissions
-from apps.changes import services as change_services
 from apps.changes.exceptions import ChangeError, ChangeForbidden
 from apps.changes.models import Change
-from apps.changes.services.ingest import record_execution
+from apps.changes.services.ingest import record_execution, record_unplanned_change
 from apps.ingest.models import IngestKind, IngestRecord
 from apps.inventory.models import Environment, Host, Service
 
@@ -61,15 +60,27 @@ class IngestResult:
     duplicate: bool = False
 
 
+def _recorded(dedup_key: str | None) -> IngestRecord | None:
+    # Most events are new: the lookup reads the record alone; a replay loads its change when it answers.
+    return IngestRecord.objects.filter(dedup_key=dedup_key).order_by().first() if dedup_key else None
+
+
 def _replay(record: IngestRecord) -> IngestResult:
     return IngestResult(
         change=record.change, unverified_hosts=record.unverified_hosts, warnings=record.warnings, duplicate=True
     )
 
 
-def _hosts(hostnames: list[str], environment: Environment | None) -> tuple[list[Host], list[str]]:
+def _known_hosts(hostnames: list[str]) -> dict[str, Host]:
+    rows = Host.objects.filter(hostname__in=hostnames).select_related("environment").order_by()
+    return {host.hostname: host for host in rows}
+
+
+def _hosts(
+    hostnames: list[str], environment: Environment | None, known: dict[str, Host] | None = None
+) -> tuple[list[Host], list[str]]:
     """The named hosts, creating unknown ones as unverified in ``environment``; returns (hosts, created)."""
-    hosts = {host.hostname: host for host in Host.objects.filter(hostname__in=hostnames)}
+    hosts = dict(known) if known is not None else _known_hosts(hostnames)
     unknown = [name for name in hostnames if name not in hosts]
     if unknown and environment is None:
         valid = ", ".join(Environment.objects.order_by("order").values_list("slug", flat=True))
@@ -77,24 +88,24 @@ def _hosts(hostnames: list[str], environment: Environment | None) -> tuple[list[
             {"environment": f"Required to create the unknown hosts {', '.join(unknown)}. Valid: {valid}."}
         )
     created = []
-    for name in unknown:
-        host, is_new = Host.objects.get_or_create(
-            hostname=name, defaults={"environment": environment, "is_verified": False}
+    if unknown:
+        # One insert for all of them; a host someone created in the meantime is kept as it is, not duplicated.
+        # The names arrive as Host.save would store them (stripped, lower case: the serializer normalises them).
+        Host.objects.bulk_create(
+            [Host(hostname=name, environment=environment, is_verified=False) for name in unknown],
+            ignore_conflicts=True,
         )
-        hosts[name] = host
-        if is_new:
-            created.append(name)
+        hosts |= _known_hosts(unknown)
+        created = [name for name in unknown if not hosts[name].is_verified]
     return [hosts[name] for name in hostnames], created
 
 
-def _environment_of(event: ChangeEvent) -> Environment | None:
+def _environment_of(event: ChangeEvent, known: dict[str, Host]) -> Environment | None:
     """The given environment, else the one environment every known host of the event is in."""
     if event.environment is not None:
         return event.environment
-    ids = set(Host.objects.filter(hostname__in=event.hostnames).values_list("environment_id", flat=True))
-    if len(ids) == 1:
-        return Environment.objects.get(pk=ids.pop())
-    return None
+    environments = {host.environment_id: host.environment for host in known.values()}
+    return environments.popitem()[1] if len(environments) == 1 else None
 
 
 def _summary(event: ChangeEvent) -> str:
@@ -111,18 +122,19 @@ def _other_environment_warning(hosts: list[Host], environment: Environment) -> l
     return [f"Hosts outside {environment.slug}: {', '.join(elsewhere)}."]
 
 
-def _record_unplanned(actor, event: ChangeEvent) -> tuple[Change, list[str], list[str]]:
+def _record_unplanned(actor, event: ChangeEvent) -> tuple[Change, list[Host], list[str], list[str]]:
     if not permissions.can_create(actor):
         raise ChangeForbidden("Only staff or members of a team can record changes.")
-    environment = _environment_of(event)
+    known = _known_hosts(event.hostnames)
+    environment = _environment_of(event, known)
     if environment is None:
         valid = ", ".join(Environment.objects.order_by("order").values_list("slug", flat=True))
         raise ValidationError(
             {"environment": f"Required when the hosts do not all belong to one known environment. Valid: {valid}."}
         )
-    hosts, created = _hosts(event.hostnames, environment)
+    hosts, created = _hosts(event.hostnames, environment, known)
     ended = event.ended_at if event.status != "in_progress" else None
-    change = change_services.create_change(
+    change = record_unplanned_change(
         actor=actor,
         hosts=hosts,
         services=event.services,
@@ -142,10 +154,10 @@ def _record_unplanned(actor, event: ChangeEvent) -> tuple[Change, list[str], lis
         actual_end=ended,
     )
     warnings = [f"Recorded as unplanned change {change.reference}: no planned change was referenced."]
-    return change, created, warnings + _other_environment_warning(hosts, environment)
+    return change, hosts, created, warnings + _other_environment_warning(hosts, environment)
 
 
-def _record_report(actor, event: ChangeEvent) -> tuple[Change, list[str], list[str]]:
+def _record_report(actor, event: ChangeEvent) -> tuple[Change, list[Host], list[str], list[str]]:
     change = event.change
     hosts, created = _hosts(event.hostnames, event.environment or change.environment)
     warnings = []
@@ -161,23 +173,20 @@ def _record_report(actor, event: ChangeEvent) -> tuple[Change, list[str], list[s
         source=event.source,
         summary=event.summary,
     )
-    return change, created, warnings + _other_environment_warning(hosts, change.environment)
+    return change, hosts, created, warnings + _other_environment_warning(hosts, change.environment)
 
 
 def ingest_change_event(*, actor, event: ChangeEvent) -> IngestResult:
-    if event.dedup_key:
-        record = IngestRecord.objects.select_related("change").filter(dedup_key=event.dedup_key).first()
-        if record is not None:
-            return _replay(record)
+    record = _recorded(event.dedup_key)
+    if record is not None:
+        return _replay(record)
     try:
         with transaction.atomic():
             record_fn = _record_report if event.change is not None else _record_unplanned
-            change, created, warnings = record_fn(actor, event)
+            change, hosts, created, warnings = record_fn(actor, event)
             if created:
                 warnings.append(f"Unknown hosts created as unverified: {', '.join(created)}.")
-            unverified = sorted(
-                Host.objects.filter(hostname__in=event.hostnames, is_verified=False).values_list("hostname", flat=True)
-            )
+            unverified = sorted(host.hostname for host in hosts if not host.is_verified)
             IngestRecord.objects.create(
                 dedup_key=event.dedup_key or None,
                 kind=IngestKind.EXECUTION if event.change is not None else IngestKind.UNPLANNED,
@@ -190,8 +199,8 @@ def ingest_change_event(*, actor, event: ChangeEvent) -> IngestResult:
             )
     except IntegrityError as exc:
         # The same dedup_key committed by a concurrent request: answer as for a retry.
-        record = IngestRecord.objects.select_related("change").filter(dedup_key=event.dedup_key).first()
-        if event.dedup_key and record is not None:
+        record = _recorded(event.dedup_key)
+        if record is not None:
             return _replay(record)
         logger.warning("Change event refused on a conflicting concurrent write", exc_info=True)
         raise IngestConflict("A concurrent write conflicted with this event; send it again.") from exc

@@ -3,6 +3,8 @@
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from apps.changes.choices import ActivityAction, ChangeStatus, HostExecutionState
@@ -10,7 +12,7 @@ from apps.changes.models import Change, ChangeActivity
 from apps.ingest import services
 from apps.ingest.models import IngestRecord
 from apps.inventory.models import Host
-from tests.factories import ServiceFactory
+from tests.factories import FreezeWindowFactory, HostFactory, ServiceFactory, environment
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/change-events"
@@ -136,6 +138,86 @@ class TestUnplanned:
     def test_user_without_team_is_403(self, as_user, outsider, hosts):
         assert as_user(outsider).post(URL, _event(), format="json").status_code == 403
 
+    def test_user_without_team_is_refused_before_the_body_is_read(self, as_user, outsider):
+        response = as_user(outsider).post(URL, {"payload": "not an object"}, format="json")
+        assert response.status_code == 403
+        assert "members of a team" in response.json()["detail"]
+
+
+class TestUnplannedRows:
+    """What the single-pass recording of an unplanned change writes, and what it costs."""
+
+    def test_hosts_activity_and_freeze_flag(self, as_user, requester, hosts):
+        at = timezone.now() + timedelta(days=2)
+        freeze = FreezeWindowFactory(name="Peak", start=at - timedelta(hours=1), end=at + timedelta(hours=1))
+        freeze.environments.add(hosts[0].environment)
+        event = _event(hosts=["web02.prod", "web01.prod"], started_at=at.isoformat(), ended_at=at.isoformat())
+        change = Change.objects.get(pk=as_user(requester).post(URL, event, format="json").json()["change"])
+        assert change.needs_freeze_exception is True
+        assert change.planned_end == at + services.MIN_DURATION and change.eff_end == change.eff_start == at
+        assert set(change.host_links.values_list("eff_start", "eff_end")) == {(at, at)}
+        created = ChangeActivity.objects.get(change=change, action=ActivityAction.CREATED)
+        assert created.changes == {"hosts": {"before": [], "after": ["web01.prod", "web02.prod"]}}
+        assert created.to_status == ChangeStatus.COMPLETED and created.actor == requester
+
+    def test_outside_a_freeze_no_exception_is_flagged(self, as_user, requester, hosts):
+        body = as_user(requester).post(URL, _event(), format="json").json()
+        assert Change.objects.get(pk=body["change"]).needs_freeze_exception is False
+
+    def test_a_service_named_twice_is_linked_once(self, as_user, requester, hosts):
+        ServiceFactory(name="billing-web")
+        body = as_user(requester).post(URL, _event(services=["billing-web", "billing-web"]), format="json").json()
+        assert list(Change.objects.get(pk=body["change"]).services.values_list("name", flat=True)) == ["billing-web"]
+
+    def test_link_the_change_model_refuses_is_400(self, as_user, requester, hosts):
+        response = as_user(requester).post(URL, _event(links=[{"href": "ftp://files.example.com/a"}]), format="json")
+        assert response.status_code == 400, response.content
+        assert not Change.objects.exists() and not IngestRecord.objects.exists()
+
+    def test_known_hosts_in_two_environments_need_one_named(self, as_user, requester, hosts):
+        HostFactory(hostname="db01.qa", environment=environment("qa"))
+        event = _event(hosts=["web01.prod", "db01.qa"])
+        del event["environment"]
+        response = as_user(requester).post(URL, event, format="json")
+        assert response.status_code == 400 and "one known environment" in str(response.json()["environment"])
+
+    def test_many_unknown_hosts_cost_no_more_queries_than_one(self, as_user, requester, hosts):
+        client = as_user(requester)
+        client.post(URL, _event(hosts=["web01.prod"]), format="json")  # the token's first use is recorded once
+        counts = []
+        for names in (["new-a01"], [f"new-b{n:02d}" for n in range(20)]):
+            with CaptureQueriesContext(connection) as queries:
+                body = client.post(URL, _event(hosts=names), format="json").json()
+            counts.append(len(queries))
+            assert body["unverified_hosts"] == sorted(names)
+            assert set(Host.objects.filter(hostname__in=names).values_list("is_verified", "environment__slug")) == {
+                (False, "prod")
+            }
+        assert counts[0] == counts[1]
+
+    def test_a_host_created_meanwhile_is_kept_as_it_is(self, as_user, requester, hosts, monkeypatch):
+        real, calls = services._known_hosts, []
+
+        def first_lookup_misses(names):
+            calls.append(names)
+            return {} if len(calls) == 1 else real(names)
+
+        monkeypatch.setattr(services, "_known_hosts", first_lookup_misses)
+        body = as_user(requester).post(URL, _event(hosts=["web01.prod"]), format="json").json()
+        assert Host.objects.filter(hostname="web01.prod").count() == 1 and Host.objects.get(pk=hosts[0].pk).is_verified
+        assert body["unverified_hosts"] == [] and not any("Unknown hosts" in w for w in body["warnings"])
+        assert Change.objects.get(pk=body["change"]).host_links.get().host == hosts[0]
+
+    def test_queries_per_event(self, as_user, requester, hosts, django_assert_max_num_queries):
+        client = as_user(requester)
+        event = _event(dedup_key="q0")
+        del event["routing_key"]
+        client.post(URL, event, format="json")
+        # Token, environment, dedup key, team, hosts, freezes, then the change, its link rows' window (Change.save
+        # keeps it in step), links, activity, ingest record, and the transaction's begin and end.
+        with django_assert_max_num_queries(13):
+            assert client.post(URL, event | {"dedup_key": "q1"}, format="json").status_code == 202
+
 
 class TestIdempotency:
     def test_same_dedup_key_twice_creates_one_change(self, as_user, requester, hosts):
@@ -233,6 +315,16 @@ class TestExecutionReport:
         count = ChangeActivity.objects.filter(change=change).count()
         assert client.post(URL, event, format="json").json()["duplicate"] is True
         assert ChangeActivity.objects.filter(change=change).count() == count
+
+    def test_queries_per_report(self, as_user, requester, planned, approve, django_assert_max_num_queries):
+        change, client = approve(planned()), as_user(requester)
+        client.post(URL, {"payload": {"summary": "x"}, "change": change.pk, "hosts": ["web01.prod"]}, format="json")
+        event = {"payload": {"summary": "y"}, "change": change.pk, "hosts": ["web02.prod", "web03.prod"]}
+        # Token, the caller's teams (may they record changes at all), change, hosts, locked change, its links, the
+        # host states (lock, update, activity, in a savepoint), the actual times (change and link rows), report
+        # activity, ingest record, and the transaction.
+        with django_assert_max_num_queries(17):
+            assert client.post(URL, event, format="json").status_code == 202
 
 
 @pytest.mark.django_db(transaction=True)

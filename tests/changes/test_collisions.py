@@ -11,6 +11,7 @@ from tests.factories import (
     FreezeWindowFactory,
     HostFactory,
     ServiceFactory,
+    TeamFactory,
     environment,
 )
 
@@ -104,3 +105,59 @@ def test_weekly_freeze_occurrence_is_honoured(start):
     assert not find_collisions(
         start=start + 3 * HOUR, end=start + 4 * HOUR, environment_id=environment("prod").pk
     ).freezes
+
+
+@pytest.mark.django_db
+def test_conflicting_change_carries_what_the_warning_shows(start):
+    web = HostFactory(hostname="web01")
+    ops = TeamFactory(name="Platform ops")
+    other = _other(start, start + HOUR, hosts=[web], title="Patch openssl", status=ChangeStatus.APPROVED, team=ops)
+    teamless = _other(start + HOUR, start + 2 * HOUR, hosts=[web], title="No team", status=ChangeStatus.SUBMITTED)
+    first, second = find_collisions(start=start, end=start + HOUR, host_ids=[web.pk]).conflicts
+    shown = (first.change.reference, first.change.title, first.change.get_status_display(), str(first.change.team))
+    assert shown == (other.reference, "Patch openssl", "Approved", "Platform ops")
+    assert (first.change.eff_start, first.change.eff_end) == (other.eff_start, other.eff_end)
+    assert first.change.get_absolute_url() == other.get_absolute_url()
+    assert (second.change, second.change.team, second.change.status) == (teamless, None, ChangeStatus.SUBMITTED)
+    # Fields the warning does not show are still there when read.
+    assert first.change.environment == other.environment and first.change.planned_start == other.planned_start
+
+
+@pytest.mark.django_db
+def test_host_and_service_conflict_of_one_change_is_one_entry(start):
+    web, billing = HostFactory(hostname="web01"), ServiceFactory(name="billing-web")
+    both = _other(start, start + HOUR, hosts=[web], services=[billing])
+    report = find_collisions(start=start, end=start + HOUR, host_ids=[web.pk], service_ids=[billing.pk])
+    assert [(c.change, c.hosts, c.services) for c in report.conflicts] == [(both, ["web01"], ["billing-web"])]
+
+
+@pytest.mark.django_db
+def test_service_conflicts_skip_cancelled_changes_and_the_change_itself(start):
+    billing = ServiceFactory(name="billing-web")
+    _other(start, start + HOUR, services=[billing], status=ChangeStatus.CANCELLED)
+    mine = _other(start, start + HOUR, services=[billing])
+    draft = _other(start, start + HOUR, services=[billing], status=ChangeStatus.DRAFT)
+    report = find_collisions(start=start, end=start + HOUR, service_ids=[billing.pk], exclude_change_id=mine.pk)
+    assert [c.change for c in report.conflicts] == [draft]
+
+
+@pytest.mark.django_db
+def test_conflicts_are_ordered_by_start_then_id(start):
+    web = HostFactory()
+    late = _other(start + HOUR, start + 2 * HOUR, hosts=[web])
+    early_b = _other(start - HOUR, start + HOUR, hosts=[web])
+    early_a = _other(start - HOUR, start + HOUR, hosts=[web])
+    report = find_collisions(start=start, end=start + HOUR, host_ids=[web.pk])
+    assert [c.change for c in report.conflicts] == [early_b, early_a, late]
+
+
+@pytest.mark.django_db
+def test_one_query_per_kind_of_link(start, django_assert_num_queries):
+    web, db, billing = HostFactory(), HostFactory(), ServiceFactory()
+    _other(start, start + HOUR, hosts=[web, db], services=[billing], team=TeamFactory())
+    _other(start, start + HOUR, hosts=[db], team=TeamFactory())
+    with django_assert_num_queries(1):
+        report = find_collisions(start=start, end=start + HOUR, host_ids=[web.pk, db.pk])
+        assert [str(c.change.team) for c in report.conflicts]  # the team names come with the links
+    with django_assert_num_queries(2):
+        find_collisions(start=start, end=start + HOUR, host_ids=[web.pk, db.pk], service_ids=[billing.pk])

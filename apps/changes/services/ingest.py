@@ -1,8 +1,10 @@
-"""Execution reports from pipelines (POST /api/v1/change-events with ``change``): what really ran, where, when.
+"""Change events from pipelines (POST /api/v1/change-events): changes that already happened, and execution reports.
 
-A report never moves the change's status (people decide that); it records the per-host states and the actual
-times, and flags what deviates from the plan: not approved, outside the approved window, hosts not planned.
-The flags go into the activity entry and back to the caller as warnings.
+Without ``change`` an event records an unplanned change (record_unplanned_change). With ``change`` it reports
+what really ran, where, when (record_execution): a report never moves the change's status (people decide that);
+it records the per-host states and the actual times, and flags what deviates from the plan: not approved,
+outside the approved window, hosts not planned. The flags go into the activity entry and back to the caller as
+warnings.
 """
 
 from collections.abc import Iterable
@@ -16,9 +18,10 @@ from apps.changes import permissions
 from apps.changes.choices import ActivityAction, ChangeStatus, HostExecutionState
 from apps.changes.exceptions import ChangeForbidden
 from apps.changes.models import Change, ChangeHost
+from apps.changes.services import review
 from apps.changes.services.audit import audit_value, record_activity
 from apps.changes.services.execution import set_host_states
-from apps.inventory.models import Host
+from apps.inventory.models import Host, Service
 
 RUNNABLE = (ChangeStatus.APPROVED, ChangeStatus.IN_PROGRESS)
 # Report status -> the state its hosts get. An in-progress report leaves the hosts' states alone.
@@ -48,8 +51,50 @@ def execution_flags(change: Change, *, started_at: datetime, ended_at: datetime 
     return flags
 
 
+# Related rows the caller passes as instances it has just read: validating them again costs one query each.
+_INSTANCE_FIELDS = ["environment", "requester", "team", "template"]
+
+
+@transaction.atomic(savepoint=False)
+def record_unplanned_change(
+    *, actor, hosts: Iterable[Host] = (), services: Iterable[Service] = (), note: str = "", **fields
+) -> Change:
+    """Record a change that already happened (never submitted): the rows and activity entry of create_change.
+
+    The ingest path runs once per pipeline event, so it skips what create_change needs only for edits: a new
+    change has no links to diff, no savepoint (the caller's transaction rolls back as a whole), no existence
+    query per foreign key, and no query per CHECK constraint (Change.clean checks the same orders in Python).
+    """
+    change = Change(**fields)
+    if change.requester_id is None and actor is not None and actor.is_authenticated:
+        change.requester = actor
+    change.full_clean(exclude=["eff_start", "eff_end", *_INSTANCE_FIELDS], validate_constraints=False)
+    change.needs_freeze_exception = bool(review.freezes_hit(change))
+    change.save()
+    unique_services = {service.pk: service for service in services}
+    if unique_services:
+        through = Change.services.through
+        through.objects.bulk_create(through(change=change, service_id=pk) for pk in unique_services)
+    unique_hosts = {host.pk: host for host in hosts}
+    ChangeHost.objects.bulk_create(
+        ChangeHost(change=change, host=host, eff_start=change.eff_start, eff_end=change.eff_end)
+        for host in unique_hosts.values()
+    )
+    added = sorted(host.hostname for host in unique_hosts.values())
+    record_activity(
+        change=change,
+        actor=actor,
+        action=ActivityAction.CREATED,
+        to_status=change.status,
+        note=note,
+        changes={"hosts": {"before": [], "after": added}} if added else {},
+    )
+    return change
+
+
 def _add_unplanned_hosts(change: Change, hosts: list[Host], actor) -> list[str]:
-    linked = set(ChangeHost.objects.filter(change=change).values_list("host_id", flat=True))
+    # No ordering: the default one (by hostname) would join the hosts for nothing.
+    linked = set(ChangeHost.objects.filter(change=change).order_by().values_list("host_id", flat=True))
     extra = [host for host in hosts if host.pk not in linked]
     if not extra:
         return []
@@ -69,7 +114,8 @@ def _add_unplanned_hosts(change: Change, hosts: list[Host], actor) -> list[str]:
     return names
 
 
-@transaction.atomic
+# No savepoint: the ingest service calls this inside its own transaction and rolls back as a whole on error.
+@transaction.atomic(savepoint=False)
 def record_execution(
     *,
     change: Change,
