@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from django.utils.safestring import SafeString
+
 from apps.changes.freeze import FreezeOccurrence
 from apps.schedule.slots import DayBounds, covered_days, day_bounds, pack_lanes, slot_range, wall_minutes
 from apps.schedule.visible import Entry, group_by_environment
@@ -46,6 +48,16 @@ class Segment:
     def place(self) -> str:
         """Grid position classes: first row, row span and lane."""
         return f"rs-{self.row} rw-{self.span} cs-{self.lane}" + _continues(self.starts_before, self.ends_after)
+
+    @property
+    def html(self) -> SafeString:
+        """The entry in its lane of a day column."""
+        return self.entry.link(self.place, self.start_text)
+
+    @property
+    def month_html(self) -> SafeString:
+        """The entry in the list of a month cell."""
+        return self.entry.link("month-ev", self.start_text)
 
 
 @dataclass
@@ -100,6 +112,10 @@ class StripBar:
     @property
     def place(self) -> str:
         return f"bar cs-{self.col} cw-{self.cols} rs-{self.row}" + _continues(self.starts_before, self.ends_after)
+
+    @property
+    def html(self) -> SafeString:
+        return self.entry.link(self.place)
 
 
 @dataclass

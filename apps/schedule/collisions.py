@@ -6,18 +6,27 @@ patch on the same host), so the second pair of queries looks at every change on 
 the window, not only at the visible ones. Cancelled and rejected changes collide with nothing
 (``apps.changes.collisions.IGNORED_STATUSES``, shared with the collision warnings on the change form).
 Unlike those warnings there is no buffer here: the calendar marks real overlaps only.
+
+The partner queries return each window as integer microseconds (``EpochMicroseconds``): a production week
+reads ~8,000 partner rows, and the sweep only compares instants.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from django.conf import settings
 
 from apps.changes.collisions import IGNORED_STATUSES
 from apps.changes.models import Change, ChangeHost
+from apps.schedule.expressions import AnyOf, EpochMicroseconds
+
+HOST, SERVICE = "host", "service"
 
 
 @dataclass
@@ -30,8 +39,9 @@ class Links:
     service_ids: dict[int, str] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class Collision:
+class Collision(NamedTuple):
+    """The other change and the hosts and services the two share (hosts first, each by name)."""
+
     other_id: int
     via: tuple[str, ...]
 
@@ -49,7 +59,7 @@ def load_links(change_ids: list[int]) -> Links:
     if not change_ids:
         return links
     host_rows = (
-        ChangeHost.objects.filter(change_id__in=change_ids)
+        ChangeHost.objects.filter(AnyOf("change_id", change_ids))
         .order_by("host__hostname")
         .values_list("change_id", "host_id", "host__hostname")
     )
@@ -58,7 +68,7 @@ def load_links(change_ids: list[int]) -> Links:
         links.host_ids[host_id] = hostname
     through = Change.services.through
     service_rows = (
-        through.objects.filter(change_id__in=change_ids)
+        through.objects.filter(AnyOf("change_id", change_ids))
         .order_by("service__name")
         .values_list("change_id", "service_id", "service__name")
     )
@@ -68,59 +78,76 @@ def load_links(change_ids: list[int]) -> Links:
     return links
 
 
-def _pairs(intervals: list[tuple[datetime, datetime, int]]):
-    """Pairs of distinct change ids whose [start, end) intervals overlap (a sweep over the sorted starts)."""
+def _pairs(intervals: list[tuple[int, int, int]]) -> Iterator[tuple[int, int]]:
+    """Pairs of distinct change ids whose [start, end) intervals overlap.
+
+    After sorting by start, the partners of an interval that start at or after it are the next ones starting
+    before its end; the only one among them not overlapping it is an empty interval at its very start.
+    """
     intervals.sort()
-    active: list[tuple[datetime, datetime, int]] = []
-    for start, end, change_id in intervals:
-        active = [item for item in active if item[1] > start]
-        for other_start, _other_end, other_id in active:
-            if other_id != change_id and other_start < end:
-                yield other_id, change_id
-        active.append((start, end, change_id))
+    starts = [start for start, _end, _id in intervals]
+    for index, (start, end, change_id) in enumerate(intervals):
+        for _other_start, other_end, other_id in intervals[index + 1 : bisect_left(starts, end, index + 1)]:
+            if other_end > start and other_id != change_id:
+                yield change_id, other_id
 
 
-def find_collisions(
-    *, visible_ids: set[int], links: Links, start: datetime, end: datetime
-) -> dict[int, list[Collision]]:
-    """Collisions of each visible change with any change (visible or not) overlapping it in [start, end)."""
+def _partner_rows(links: Links, start: datetime, end: datetime) -> dict[tuple[str, int], list[tuple[int, int, int]]]:
+    """(start µs, end µs, change id) of every non-ignored change on each of those hosts and services."""
     floor = start - timedelta(hours=settings.MAX_CHANGE_DURATION_HOURS)
-    by_key: dict[str, list[tuple[datetime, datetime, int]]] = defaultdict(list)
+    by_key: dict[tuple[str, int], list[tuple[int, int, int]]] = defaultdict(list)
     if links.host_ids:
         # Link rows carry their change's window, so the cancelled/rejected ones are found by the same time bounds
         # (index change_status_eff_start): no join from every link row to its change, and no ordering by hostname.
         ignored = Change.objects.filter(status__in=IGNORED_STATUSES, eff_start__gt=floor, eff_start__lt=end)
         rows = (
             ChangeHost.objects.filter(
-                host_id__in=list(links.host_ids), eff_start__gt=floor, eff_start__lt=end, eff_end__gt=start
+                AnyOf("host_id", links.host_ids), eff_start__gt=floor, eff_start__lt=end, eff_end__gt=start
             )
             .exclude(change_id__in=ignored.values("pk"))
             .order_by()
-            .values_list("host_id", "change_id", "eff_start", "eff_end")
+            .values_list("host_id", "change_id", EpochMicroseconds("eff_start"), EpochMicroseconds("eff_end"))
         )
         for host_id, change_id, eff_start, eff_end in rows:
-            by_key[f"host {links.host_ids[host_id]}"].append((eff_start, eff_end, change_id))
+            by_key[HOST, host_id].append((eff_start, eff_end, change_id))
     if links.service_ids:
         rows = (
             Change.services.through.objects.filter(
-                service_id__in=list(links.service_ids),
+                AnyOf("service_id", links.service_ids),
                 change__eff_start__gt=floor,
                 change__eff_start__lt=end,
                 change__eff_end__gt=start,
             )
             .exclude(change__status__in=IGNORED_STATUSES)
-            .values_list("service_id", "change_id", "change__eff_start", "change__eff_end")
+            .order_by()
+            .values_list(
+                "service_id", "change_id", EpochMicroseconds("change__eff_start"), EpochMicroseconds("change__eff_end")
+            )
         )
         for service_id, change_id, eff_start, eff_end in rows:
-            by_key[f"service {links.service_ids[service_id]}"].append((eff_start, eff_end, change_id))
+            by_key[SERVICE, service_id].append((eff_start, eff_end, change_id))
+    return by_key
 
-    found: dict[int, dict[int, list[str]]] = defaultdict(lambda: defaultdict(list))
-    for key in sorted(by_key):
+
+def find_collisions(
+    *, visible_ids: set[int], links: Links, start: datetime, end: datetime
+) -> dict[int, list[Collision]]:
+    """Collisions of each visible change with any change (visible or not) overlapping it in [start, end)."""
+    by_key = _partner_rows(links, start, end)
+    names = {HOST: links.host_ids, SERVICE: links.service_ids}
+    labels = {key: f"{key[0]} {names[key[0]][key[1]]}" for key in by_key}
+
+    found: dict[int, dict[int, list[str]]] = defaultdict(dict)
+    for key in sorted(by_key, key=labels.__getitem__):
+        label = labels[key]
         for first, second in _pairs(by_key[key]):
-            if first in visible_ids:
-                found[first][second].append(key)
-            if second in visible_ids:
-                found[second][first].append(key)
+            for one, other in ((first, second), (second, first)):
+                if one in visible_ids:
+                    others = found[one]
+                    if other in others:
+                        others[other].append(label)
+                    else:
+                        others[other] = [label]
     return {
         change_id: [Collision(other_id, tuple(via)) for other_id, via in sorted(others.items())]
         for change_id, others in found.items()

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from django.urls import reverse
+from django.utils.safestring import SafeString
 
 from apps.changes.freeze import FreezeOccurrence
 from apps.schedule.calendar import FreezeBlock
@@ -40,6 +41,10 @@ class Bar:
             + (" from-before" if self.starts_before else "")
             + (" to-after" if self.ends_after else "")
         )
+
+    @property
+    def html(self) -> SafeString:
+        return self.entry.link(self.place)
 
 
 @dataclass
@@ -113,7 +118,15 @@ class _Axis:
         return self.bounds[-1].end
 
 
-def _group_keys(entry: Entry, group: str) -> list[tuple[tuple, str, str]]:
+class _HostUrls(dict):
+    """Host page URLs, reversed once per host and page (a host is in many entries; reverse() is slow)."""
+
+    def __missing__(self, hostname: str) -> str:
+        url = self[hostname] = reverse("inventory:host_detail", args=[hostname])
+        return url
+
+
+def _group_keys(entry: Entry, group: str, host_urls: _HostUrls) -> list[tuple[tuple, str, str]]:
     """(sort order, label, url) of each lane group the entry belongs to."""
     change = entry.change
     if group == "team":
@@ -126,7 +139,7 @@ def _group_keys(entry: Entry, group: str) -> list[tuple[tuple, str, str]]:
         if entry.services:
             return [((0, name), name, "") for name in entry.services]
     elif entry.hosts:
-        return [((0, name), name, reverse("inventory:host_detail", args=[name])) for name in entry.hosts]
+        return [((0, name), name, host_urls[name]) for name in entry.hosts]
     return [((1,), NONE_LABELS[group], "")]
 
 
@@ -152,9 +165,10 @@ def build_timeline(
 
     groups: dict[str, Group] = {}
     members: dict[str, list[Bar]] = defaultdict(list)
+    host_urls = _HostUrls()
     for entry in entries:
         col, cols = axis.columns(entry.change.eff_start, entry.change.eff_end)
-        for order, label, url in _group_keys(entry, group):
+        for order, label, url in _group_keys(entry, group, host_urls):
             groups.setdefault(label, Group(label=label, url=url, order=order))
             members[label].append(
                 Bar(
