@@ -3,8 +3,10 @@
 Every scan on a change's effective start is bounded below by ``window.start - MAX_CHANGE_DURATION_HOURS``
 (no change lasts longer, so nothing overlapping the window starts earlier), which lets
 - direct links use the covering ChangeHost index (host_id, eff_start, change_id) INCLUDE (eff_end);
-- service links use the change<->service through table joined to Change.eff_start;
-- environment-wide changes use the Change (environment, eff_start) index.
+- links on the services' hosts use the same index once per host, the link rows alone (index-only), with the few
+  in-progress and inactive changes of the range taken from the Change (status, eff_start) index;
+- service links and environment-wide changes share one pass over the environments' changes in the range (the
+  Change window indexes), reading each change's service links once.
 Production-only artifacts are looked up further back on the host itself (DRIFT_LOOKBACK): a drift does not
 expire when the window ends.
 """
@@ -21,7 +23,7 @@ from apps.approvals.models import Approval
 from apps.changes.choices import ActivityAction, ChangeStatus, HostExecutionState
 from apps.changes.models import Change, ChangeActivity, ChangeHost
 from apps.changes.services.review import MATERIAL_FIELDS
-from apps.inventory.models import Host, Service
+from apps.inventory.models import Environment, Host, Service
 
 DRIFT_LOOKBACK = timedelta(days=14)
 # How far back QA/dev count as having received an artifact before production.
@@ -91,6 +93,8 @@ class Facts:
     material_edits: dict[int, set[str]] = field(default_factory=dict)
     reached_lower: set[tuple[str, int]] = field(default_factory=set)  # (artifact, service) seen in QA/dev
     service_names: dict[int, str] = field(default_factory=dict)
+    starts: dict[int, datetime] = field(default_factory=dict)  # change id -> effective start, every candidate
+    unlisted_after: int = 0  # changes that began after the incident beyond the listed ones: counted, not loaded
 
 
 def _overlaps(window: Window, prefix: str = "") -> Q:
@@ -109,7 +113,7 @@ def targets_for(hosts, extra_service_ids=()) -> list[Target]:
     return [Target(host=host, service_ids=frozenset(services[host.pk] | extra)) for host in hosts]
 
 
-def direct_links(targets: list[Target], window: Window) -> dict[int, dict[int, LinkRow]]:
+def direct_links(targets: list[Target], window: Window, starts: dict[int, datetime]) -> dict[int, dict[int, LinkRow]]:
     """Links of the targets themselves: overlapping the window, in progress, or a production artifact."""
     drift_candidate = Q(eff_start__gt=window.at - DRIFT_LOOKBACK, change__environment__is_production=True) & ~Q(
         change__artifact=""
@@ -129,38 +133,79 @@ def direct_links(targets: list[Target], window: Window) -> dict[int, dict[int, L
         )
         .exclude(change__status__in=INACTIVE)
         .order_by()
-        .values_list("change_id", "host_id", "state", "state_changed_at")
+        .values_list("change_id", "host_id", "state", "state_changed_at", "eff_start")
     )
     by_host: dict[int, dict[int, LinkRow]] = defaultdict(dict)
-    for change_id, host_id, state, state_changed_at in rows:
+    for change_id, host_id, state, state_changed_at, start in rows:
         by_host[host_id][change_id] = LinkRow(change_id, host_id, state, state_changed_at)
+        starts[change_id] = start
     return by_host
 
 
-def service_links(targets: list[Target], window: Window) -> dict[tuple[int, int], set[int]]:
-    """Changes linked to the targets' services, or run on any host of those services, in their environments.
+def service_and_environment_links(
+    targets: list[Target], window: Window, starts: dict[int, datetime]
+) -> tuple[dict[tuple[int, int], set[int]], dict[int, set[int]]]:
+    """Changes linked to the targets' services, or run on any host of those services, in their environments; and
+    changes to a whole environment (no hosts and no services listed).
 
+    The first and the last come from one pass over the environments' changes in the scan range: each change's
+    service links are read once (a LEFT JOIN), and only the changes without any service are checked for hosts.
     A target's own links show up here too; its direct scope wins (see suspects._scope_for)."""
     service_ids = set().union(*(t.service_ids for t in targets))
     env_ids = {t.environment_id for t in targets}
-    found: dict[tuple[int, int], set[int]] = defaultdict(set)
-    if not service_ids:
-        return found
-    through = Change.services.through
-    linked = (
-        through.objects.filter(
-            service_id__in=service_ids,
-            change__environment_id__in=env_ids,
-            change__eff_start__gt=window.overlap_floor,
-            change__eff_start__lte=window.after_end,
+    services: dict[tuple[int, int], set[int]] = defaultdict(set)
+    environments: dict[int, set[int]] = defaultdict(set)
+    wide = Q(services__isnull=True) & ~Exists(ChangeHost.objects.filter(change_id=OuterRef("pk")))
+    rows = (
+        Change.objects.filter(
+            environment_id__in=env_ids,
+            eff_start__gt=window.overlap_floor,
+            eff_start__lte=window.after_end,
         )
-        .filter(_overlaps(window, "change__"))
-        .exclude(change__status__in=INACTIVE)
+        .filter(_overlaps(window))
+        .exclude(status__in=INACTIVE)
+        .filter((Q(services__in=service_ids) | wide) if service_ids else wide)
         .order_by()
-        .values_list("change__environment_id", "service_id", "change_id")
+        .values_list("environment_id", "pk", "eff_start", "services")
     )
-    for env_id, service_id, change_id in linked:
-        found[(env_id, service_id)].add(change_id)
+    for env_id, change_id, start, service_id in rows:
+        if service_id is None:
+            environments[env_id].add(change_id)
+        else:
+            services[(env_id, service_id)].add(change_id)
+        starts[change_id] = start
+    if service_ids:
+        _add_peer_links(services, service_ids, env_ids, window, starts)
+    return services, environments
+
+
+def _status_exceptions(window: Window) -> tuple[set[int], set[int]]:
+    """Changes in the scan range that are in progress, and those that are never suspects (draft, rejected,
+    cancelled): a few hundred rows of the (status, eff_start) index."""
+    running: set[int] = set()
+    inactive: set[int] = set()
+    rows = (
+        Change.objects.filter(
+            status__in=[*INACTIVE, ChangeStatus.IN_PROGRESS],
+            eff_start__gt=window.overlap_floor,
+            eff_start__lte=window.after_end,
+        )
+        .order_by()
+        .values_list("pk", "status")
+    )
+    for change_id, status in rows:
+        (running if status == ChangeStatus.IN_PROGRESS else inactive).add(change_id)
+    return running, inactive
+
+
+def _add_peer_links(found, service_ids: set[int], env_ids: set[int], window: Window, starts) -> None:
+    """Changes run on any host of the services: the link rows alone (index-only scans per host).
+
+    Whether a change is in progress or inactive comes from _status_exceptions instead of looking up the change
+    of every link row (~900 for a busy service). Not as subqueries: with them the planner may switch to a
+    sequential scan of all link rows."""
+    running, inactive = _status_exceptions(window)
+    overlapping = Q(eff_end__gte=window.start) | Q(change_id__in=running) if running else Q(eff_end__gte=window.start)
     peers = (
         ChangeHost.objects.filter(
             host__services__in=service_ids,
@@ -168,44 +213,47 @@ def service_links(targets: list[Target], window: Window) -> dict[tuple[int, int]
             eff_start__gt=window.overlap_floor,
             eff_start__lte=window.after_end,
         )
-        .filter(Q(eff_end__gte=window.start) | Q(change__status=ChangeStatus.IN_PROGRESS))
-        .exclude(change__status__in=INACTIVE)
+        .filter(overlapping)
         .order_by()
-        .values_list("host__environment_id", "host__services", "change_id")
+        .values_list("host__environment_id", "host__services", "change_id", "eff_start")
         .distinct()
     )
-    for env_id, service_id, change_id in peers:
-        if service_id in service_ids:
+    for env_id, service_id, change_id, start in peers:
+        if service_id in service_ids and change_id not in inactive:
             found[(env_id, service_id)].add(change_id)
-    return found
+            starts[change_id] = start
 
 
-def environment_wide(targets: list[Target], window: Window) -> dict[int, set[int]]:
-    """Changes to a whole environment: no hosts and no services listed."""
-    through = Change.services.through
-    rows = (
-        Change.objects.filter(
-            environment_id__in={t.environment_id for t in targets},
-            eff_start__gt=window.overlap_floor,
-            eff_start__lte=window.after_end,
-        )
-        .filter(_overlaps(window))
-        .exclude(status__in=INACTIVE)
-        .exclude(Exists(ChangeHost.objects.filter(change_id=OuterRef("pk"))))
-        .exclude(Exists(through.objects.filter(change_id=OuterRef("pk"))))
-        .order_by()
-        .values_list("environment_id", "pk")
-    )
-    found: dict[int, set[int]] = defaultdict(set)
-    for env_id, change_id in rows:
-        found[env_id].add(change_id)
-    return found
+# Long texts and bookkeeping no suspect shows (the bridge does show the backout plan): not worth fetching for
+# hundreds of candidates of which a page lists a few.
+UNUSED_FIELDS = (
+    "summary",
+    "implementation_plan",
+    "test_plan",
+    "links",
+    "freeze_justification",
+    "approved_at",
+    "approval_due_at",
+    "created",
+    "updated",
+)
 
 
-def load_changes(change_ids: set[int]) -> dict[int, Change]:
+def load_changes(change_ids: set[int], known_environments=()) -> dict[int, Change]:
+    """The candidate changes, each with its environment: the targets' own (the usual case) or fetched once.
+
+    Sharing the few Environment rows instead of a select_related copy per change: building ~200 model instances
+    twice over was the largest Python cost of a lookup."""
     if not change_ids:
         return {}
-    changes = Change.objects.filter(pk__in=change_ids).select_related("environment", "team").order_by()
+    changes = list(Change.objects.filter(pk__in=change_ids).defer(*UNUSED_FIELDS).order_by())
+    environments = {environment.pk: environment for environment in known_environments}
+    missing = {change.environment_id for change in changes} - set(environments)
+    if missing:
+        environments |= Environment.objects.in_bulk(missing)
+    cache = Change._meta.get_field("environment")
+    for change in changes:
+        cache.set_cached_value(change, environments[change.environment_id])
     return {change.pk: change for change in changes}
 
 
@@ -220,7 +268,7 @@ def host_state_counts(change_ids: set[int]) -> dict[int, dict[str, int]]:
         .values_list("change_id", "state")
         .annotate(total=Count("id"))
     )
-    for change_id, state, total in rows:
+    for change_id, state, total in sorted(rows):  # states in a stable order: the API's host_states
         counts[change_id][state] = total
     return counts
 
@@ -288,18 +336,45 @@ def service_names(service_ids: set[int]) -> dict[int, str]:
     return dict(Service.objects.filter(pk__in=service_ids).order_by().values_list("pk", "name"))
 
 
-def gather(targets: list[Target], window: Window) -> Facts:
-    """All facts for the targets in a fixed number of queries (10, fewer when there is nothing to ask)."""
+def reaches(change_id: int, target: Target, facts: Facts) -> bool:
+    """Whether the change reaches the target in any scope (see suspects._scope_for for which one counts)."""
+    return (
+        change_id in facts.direct.get(target.host.pk, {})
+        or change_id in facts.environment.get(target.environment_id, ())
+        or any(change_id in facts.service.get((target.environment_id, sid), ()) for sid in target.service_ids)
+    )
+
+
+def _beyond_listed_after(targets: list[Target], facts: Facts, window: Window, after_limit: int) -> set[int]:
+    """The changes that began after the incident and come after the first ``after_limit`` of them.
+
+    That list is ordered by start alone, so these are known from the candidate queries: they are counted but
+    neither loaded nor ranked (a busy host has more of them than suspects)."""
+    later = sorted(
+        (start, change_id)
+        for change_id, start in facts.starts.items()
+        if start > window.at and any(reaches(change_id, target, facts) for target in targets)
+    )
+    return {change_id for _start, change_id in later[after_limit:]}
+
+
+def gather(targets: list[Target], window: Window, *, after_limit: int | None = None) -> Facts:
+    """All facts for the targets in a fixed number of queries (11, fewer when there is nothing to ask).
+
+    With ``after_limit``, only that many of the changes that began after the incident are loaded and ranked.
+    """
     facts = Facts()
     if not targets:
         return facts
-    facts.direct = direct_links(targets, window)
-    facts.service = service_links(targets, window)
-    facts.environment = environment_wide(targets, window)
-    ids = {cid for links in facts.direct.values() for cid in links}
-    ids |= {cid for found in facts.service.values() for cid in found}
-    ids |= {cid for found in facts.environment.values() for cid in found}
-    facts.changes = load_changes(ids)
+    facts.direct = direct_links(targets, window, facts.starts)
+    facts.service, facts.environment = service_and_environment_links(targets, window, facts.starts)
+    ids = set(facts.starts)
+    if after_limit is not None:
+        beyond = _beyond_listed_after(targets, facts, window, after_limit)
+        facts.unlisted_after = len(beyond)
+        ids -= beyond
+    known = [t.host.environment for t in targets if Host.environment.is_cached(t.host)]
+    facts.changes = load_changes(ids, known)
     facts.state_counts = host_state_counts(ids)
     facts.first_approval = first_approvals(ids)
     facts.material_edits = material_edits_after_approval(ids, before=window.at)

@@ -7,6 +7,7 @@ of queries; the points come from the pure functions of apps.incidents.ranking (s
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 
 from django.utils import timezone
 
@@ -29,7 +30,7 @@ __all__ = [
     "suspects_for_incident",
 ]
 
-MAX_LISTED = 100  # per list; the total is reported
+MAX_LISTED = 100  # per list by default (the bridge pages); the total is reported
 MAX_INCIDENT_HOSTS = 200
 RAN_STATES = (HostExecutionState.APPLIED, HostExecutionState.FAILED, HostExecutionState.ROLLED_BACK)
 # How a change stands on a host, as a badge: (label, colour).
@@ -58,7 +59,6 @@ class Suspect:
     host_state_at: datetime | None
     factors: list[ranking.Factor]
     score: int
-    summary: str
     after: bool
     in_window: bool
     drift: bool
@@ -67,6 +67,11 @@ class Suspect:
     conditions: dict[int, str | None] = field(default_factory=dict)  # affected host id -> condition
     hosts_in_scope: int = 1
     mark: SuspectMark | None = None
+
+    @cached_property
+    def summary(self) -> str:
+        # Only the listed suspects are ever shown: no need to phrase the rest.
+        return ranking.summary(self.factors)
 
     @property
     def reasons(self) -> list[ranking.Factor]:
@@ -127,6 +132,10 @@ class SuspectReport:
         day = "" if at.date() == timezone.localdate() else f"{at:%a %d %b} "
         names = self.hosts[0].hostname if len(self.hosts) == 1 else f"these {len(self.hosts)} hosts"
         return f"No change touched {names} in the {self.hours} hours before {day}{at:%H:%M}."
+
+    def service_names(self, target: Target) -> list[str]:
+        """The names of the services a target was looked up through, sorted."""
+        return sorted(self.facts.service_names.get(sid, str(sid)) for sid in target.service_ids)
 
     def top(self, count: int = 6) -> list[Suspect]:
         return self.suspects[:count]
@@ -239,7 +248,6 @@ def _evaluate(change: Change, target: Target, facts: Facts, window: Window) -> S
         host_state_at=link.state_changed_at if link else None,
         factors=factors,
         score=ranking.total(factors),
-        summary=ranking.summary(factors),
         after=after,
         in_window=in_window,
         drift=drift,
@@ -271,33 +279,49 @@ def _merge(targets: list[Target], facts: Facts, window: Window) -> list[Suspect]
 
 
 def suspects_for_hosts(
-    hosts, *, at: datetime, hours: int = DEFAULT_WINDOW_HOURS, now: datetime | None = None, extra_service_ids=()
+    hosts,
+    *,
+    at: datetime,
+    hours: int = DEFAULT_WINDOW_HOURS,
+    now: datetime | None = None,
+    extra_service_ids=(),
+    limit: int = MAX_LISTED,
 ) -> SuspectReport:
-    """Suspects for ``hosts`` (environment loaded) at ``at``, looking back ``hours``; merged across hosts."""
+    """Suspects for ``hosts`` (environment loaded) at ``at``, looking back ``hours``; merged across hosts.
+
+    Every candidate is ranked (the totals count them all); ``suspects`` and ``after`` keep the first ``limit``.
+    """
     if not 1 <= hours <= MAX_WINDOW_HOURS:
         raise ValueError(f"hours must be between 1 and {MAX_WINDOW_HOURS}.")
+    if limit < 1:
+        raise ValueError("limit must be at least 1.")
     window = Window(at=at, hours=hours, now=now or timezone.now())
     targets = targets_for(hosts, extra_service_ids)
-    facts = gather(targets, window)
+    facts = gather(targets, window, after_limit=limit)
     merged = _merge(targets, facts, window)
     suspects = sorted((s for s in merged if not s.after), key=lambda s: s.sort_key)
     after = sorted((s for s in merged if s.after), key=lambda s: (s.change.eff_start, s.change.pk))
     return SuspectReport(
         targets=targets,
         window=window,
-        suspects=suspects[:MAX_LISTED],
-        after=after[:MAX_LISTED],
+        suspects=suspects[:limit],
+        after=after[:limit],
         total_suspects=len(suspects),
-        total_after=len(after),
+        total_after=len(after) + facts.unlisted_after,
         facts=facts,
     )
 
 
 def suspects_for_host(
-    host: Host, *, at: datetime | None = None, hours: int = DEFAULT_WINDOW_HOURS, now: datetime | None = None
+    host: Host,
+    *,
+    at: datetime | None = None,
+    hours: int = DEFAULT_WINDOW_HOURS,
+    now: datetime | None = None,
+    limit: int = MAX_LISTED,
 ) -> SuspectReport:
     now = now or timezone.now()
-    return suspects_for_hosts([host], at=at or now, hours=hours, now=now)
+    return suspects_for_hosts([host], at=at or now, hours=hours, now=now, limit=limit)
 
 
 def incident_hosts(incident: Incident) -> tuple[list[Host], list[int]]:
@@ -322,10 +346,15 @@ def latest_marks(incident: Incident) -> dict[int, SuspectMark]:
     return marks
 
 
-def suspects_for_incident(incident: Incident, *, now: datetime | None = None) -> SuspectReport:
+def suspects_for_incident(incident: Incident, *, now: datetime | None = None, limit: int = MAX_LISTED) -> SuspectReport:
     hosts, service_ids = incident_hosts(incident)
     report = suspects_for_hosts(
-        hosts, at=incident.started_at, hours=incident.window_hours, now=now, extra_service_ids=service_ids
+        hosts,
+        at=incident.started_at,
+        hours=incident.window_hours,
+        now=now,
+        extra_service_ids=service_ids,
+        limit=limit,
     )
     marks = latest_marks(incident)
     for suspect in report.suspects + report.after:

@@ -69,6 +69,9 @@ def test_host_suspects_ranked_with_reasons_and_the_after_list(login, outsider, w
         ({"hours": "-3"}, "hours"),
         ({"hours": str(24 * 14 + 1)}, "hours"),
         ({"hours": "many"}, "hours"),
+        ({"limit": "0"}, "limit"),
+        ({"limit": "101"}, "limit"),
+        ({"limit": "all"}, "limit"),
     ],
 )
 def test_bad_parameters_are_400_naming_them(login, outsider, world, params, parameter):
@@ -109,14 +112,15 @@ def test_incident_suspects_merge_hosts_and_carry_the_verdicts(login, outsider, w
 def test_schema_describes_both_endpoints(login, outsider):
     schema = yaml.safe_load(login(outsider).get("/api/schema/").content)
     host_op = schema["paths"]["/api/v1/hosts/{hostname}/suspects"]["get"]
-    assert {p["name"] for p in host_op["parameters"]} == {"hostname", "at", "hours"}
+    assert {p["name"] for p in host_op["parameters"]} == {"hostname", "at", "hours", "limit"}
     assert set(host_op["responses"]) == {"200", "400", "404"}
     ok = host_op["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
     assert ok.endswith("/HostSuspects")
     suspect = schema["components"]["schemas"]["Suspect"]["properties"]
     assert {"score", "reasons", "scope", "on_host", "drift"} <= set(suspect)
     incident_op = schema["paths"]["/api/v1/incidents/{id}/suspects"]["get"]
-    assert set(incident_op["responses"]) == {"200", "404"}
+    assert {p["name"] for p in incident_op["parameters"]} == {"id", "limit"}
+    assert set(incident_op["responses"]) == {"200", "400", "404"}
 
 
 def test_fixed_number_of_queries(login, outsider, django_assert_max_num_queries):
@@ -130,3 +134,42 @@ def test_fixed_number_of_queries(login, outsider, django_assert_max_num_queries)
     with django_assert_max_num_queries(len(few)):
         body = client.get(url(at="2026-03-10T07:00:00Z")).json()
     assert body["total_suspects"] == 13 * 5
+
+
+def test_lists_are_cut_at_the_limit_and_the_totals_count_everything(login, outsider, world):
+    for index in range(30):
+        change(title=f"before {index}", at=AT, ended_before=timedelta(hours=index + 1), hosts={world["web01"]: A})
+        change(title=f"after {index}", at=AT, ended_before=-timedelta(hours=index + 2), hosts={world["web01"]: A})
+    client = login(outsider)
+    default = client.get(url(at="2026-03-10T07:00:00Z")).json()
+    assert len(default["suspects"]) == 25 and len(default["after"]) == 25
+    assert default["total_suspects"] == 30 and default["total_after"] == 30
+    longer = client.get(url(at="2026-03-10T07:00:00Z", limit=100)).json()
+    assert len(longer["suspects"]) == 30 and len(longer["after"]) == 30
+    assert longer["suspects"][:25] == default["suspects"] and longer["after"][:25] == default["after"]
+    assert [s["title"] for s in longer["suspects"][:3]] == ["before 0", "before 1", "before 2"]
+    short = client.get(url(at="2026-03-10T07:00:00Z", limit=3)).json()
+    assert [s["title"] for s in short["after"]] == ["after 0", "after 1", "after 2"]
+
+
+def test_incident_suspects_take_a_limit(login, outsider, world):
+    started = timezone.now()
+    incident = services.open_incident(
+        actor=outsider, title="Down", severity=Severity.SEV2, started_at=started, hosts=[world["web01"]]
+    )
+    for index in range(3):
+        change(title=f"c{index}", at=started, ended_before=timedelta(hours=index + 1), hosts={world["web01"]: A})
+    client = login(outsider)
+    body = client.get(f"/api/v1/incidents/{incident.pk}/suspects?limit=2").json()
+    assert [s["title"] for s in body["suspects"]] == ["c0", "c1"] and body["total_suspects"] == 3
+    refused = client.get(f"/api/v1/incidents/{incident.pk}/suspects?limit=0")
+    assert refused.status_code == 400 and refused.json()["parameter"] == "limit"
+
+
+def test_host_services_listed_sorted(login, outsider):
+    alpha, beta = service("alpha"), service("beta")
+    host("multi01", services=[beta, alpha])
+    host("bare01")
+    client = login(outsider)
+    assert client.get(url("multi01")).json()["host"]["services"] == ["alpha", "beta"]
+    assert client.get(url("bare01")).json()["host"]["services"] == []

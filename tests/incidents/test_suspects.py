@@ -211,3 +211,25 @@ def test_fixed_number_of_queries(world, django_assert_max_num_queries):
         report = suspects_for_host(world["web01"], at=AT)
     assert report.total_suspects == 13 * 5
     assert few <= 11
+
+
+def test_peer_changes_keep_the_status_rules(world):
+    """Changes on the service's other hosts: never inactive ones; in-progress ones even past their planned end."""
+    for status in (ChangeStatus.CANCELLED, ChangeStatus.REJECTED, ChangeStatus.DRAFT):
+        change(title=f"{status} on web02", at=AT, ended_before=H, status=status, hosts={world["web02"]: P})
+    change(
+        title="stuck on web02", at=AT, ended_before=100 * H, status=ChangeStatus.IN_PROGRESS, hosts={world["web02"]: P}
+    )
+    change(title="old on web02", at=AT, ended_before=100 * H, hosts={world["web02"]: A})
+    found = listed(suspects_for_host(world["web01"], at=AT))
+    assert set(found) == {"stuck on web02"}
+    assert found["stuck on web02"].scope == SuspectScope.SERVICE
+
+
+def test_a_change_from_another_environment_keeps_its_own(world):
+    """Candidates share their environments with the host's when they can, and fetch the others."""
+    change(title="from qa", at=AT, ended_before=H, env="qa", hosts={world["web01"]: A})
+    change(title="from prod", at=AT, ended_before=2 * H, hosts={world["web01"]: A})
+    found = listed(suspects_for_host(world["web01"], at=AT))
+    assert found["from qa"].change.environment.slug == "qa"
+    assert found["from prod"].change.environment is world["web01"].environment

@@ -1,7 +1,12 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from apps.incidents.api.representation import suspect_representation
 from apps.incidents.models import DEFAULT_WINDOW_HOURS, MAX_WINDOW_HOURS
+from apps.incidents.suspects import MAX_LISTED
+
+DEFAULT_LIMIT = 25  # per list; the totals say how many more there are
+MAX_LIMIT = MAX_LISTED  # what the bridge pages show
 
 
 class SuspectQuerySerializer(serializers.Serializer):
@@ -17,6 +22,21 @@ class SuspectQuerySerializer(serializers.Serializer):
         default=DEFAULT_WINDOW_HOURS,
         help_text=f"How many hours before `at` to look (1 to {MAX_WINDOW_HOURS}, default {DEFAULT_WINDOW_HOURS}).",
     )
+    limit = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=MAX_LIMIT,
+        default=DEFAULT_LIMIT,
+        help_text=f"How many suspects, and how many `after` entries, to list (1 to {MAX_LIMIT}, default "
+        f"{DEFAULT_LIMIT}); `total_suspects` and `total_after` count them all.",
+    )
+
+
+class IncidentSuspectQuerySerializer(SuspectQuerySerializer):
+    """The incident fixes `at` and `hours` itself; only the list length is chosen."""
+
+    at = None
+    hours = None
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -24,7 +44,7 @@ class ErrorSerializer(serializers.Serializer):
 
 
 class ParameterErrorSerializer(ErrorSerializer):
-    parameter = serializers.CharField(help_text="The query parameter that was refused (at or hours).")
+    parameter = serializers.CharField(help_text="The query parameter that was refused (at, hours or limit).")
 
 
 class ReasonSerializer(serializers.Serializer):
@@ -81,6 +101,11 @@ class SuspectSerializer(serializers.Serializer):
     in_window = serializers.BooleanField(help_text="False: older, listed only for its production-only artifact.")
     mark = MarkSerializer(allow_null=True, help_text="The bridge's latest verdict (incident suspects only).")
 
+    def to_representation(self, instance):
+        # The fields above describe the schema; the JSON is built directly (the same output, see
+        # tests/incidents/test_api_representation.py): DRF's per-field work cost more than the ranking itself.
+        return suspect_representation(instance)
+
 
 class HostBriefSerializer(serializers.Serializer):
     hostname = serializers.CharField()
@@ -88,6 +113,9 @@ class HostBriefSerializer(serializers.Serializer):
     services = serializers.SerializerMethodField()
 
     def get_services(self, host) -> list[str]:
+        known = self.context.get("host_services")  # already looked up by the suspects report
+        if known is not None:
+            return known
         return sorted(service.name for service in host.services.all())
 
 
