@@ -126,12 +126,14 @@ class Change(models.Model):
             update_fields
         ):
             kwargs["update_fields"] = set(update_fields) | {"eff_start", "eff_end"}
+        adding = self._state.adding
         super().save(*args, **kwargs)
         window = (self.eff_start, self.eff_end)
-        if getattr(self, "_loaded_window", None) != window:
+        if not adding and getattr(self, "_loaded_window", None) != window:
             # Keep the copies on the link rows in step: the host/time index answers suspects and collisions.
+            # (A change being inserted has no link rows yet: nothing to update.)
             ChangeHost.objects.filter(change=self).update(eff_start=self.eff_start, eff_end=self.eff_end)
-            self._loaded_window = window
+        self._loaded_window = window
 
     def get_absolute_url(self) -> str:
         return reverse("changes:change_detail", args=[self.pk])
