@@ -2,7 +2,8 @@
 a fresh connection, without restarting anything.
 
 gunicorn runs as a child process with persistent connections (CONN_MAX_AGE=600, health checks on, as in
-production); the test process itself never keeps one (CONN_MAX_AGE=0), so it is excluded by its own pid.
+production). Only its connections are terminated: they carry their own application_name, so the test process
+and anything else sharing the test database (a live server thread of the browser tests) keep theirs.
 """
 
 import pytest
@@ -15,11 +16,15 @@ from tests.factories import HostFactory, MembershipFactory, TeamFactory, UserFac
 from tests.faults.conftest import require_postgres
 from tests.faults.web import Web
 
+APP_NAME = "cp-fault-drop"
+
 
 def _app_backends() -> list[int]:
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = %s"
+            " AND pid <> pg_backend_pid()",
+            [APP_NAME],
         )
         return [pid for (pid,) in cursor.fetchall()]
 
@@ -40,6 +45,7 @@ def test_next_request_after_terminated_backends_succeeds(child_env, logs):
     token = create_api_token(user=user, name="drop", scope="read_write").plaintext
     # One sync worker: every request goes through the same persistent connection. No Redis: tasks run in-process.
     env = child_env(None, CONN_MAX_AGE="600", DJANGO_SETTINGS_MODULE="changeportal.settings")
+    env["DATABASE_URL"] += f"?application_name={APP_NAME}"
 
     with gunicorn(env, log=logs / "gunicorn.log", workers=1) as port:
         web = Web(port)
