@@ -173,8 +173,9 @@ LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 LOGIN_FAILURE_LIMIT_PER_IP = env_int("LOGIN_FAILURE_LIMIT_PER_IP", 20)
 LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60)
 # How many reverse proxies append to X-Forwarded-For in front of the app: the client address is the entry
-# that many places from the right. 0 trusts no header and uses the socket address.
-TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1)
+# that many places from the right. 0 trusts no header and uses the socket address: the default, because a
+# client talking to gunicorn directly could otherwise pick its own address and dodge the per-address limits.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
 # --- HTTPS, cookies and browser protections (docs/security.md) ---------------------------
 # Production-safe when DEBUG is off; over plain http in development (make run, the test client) they would
@@ -261,6 +262,11 @@ REST_FRAMEWORK = {
         "anon": env_str("API_RATE_ANON", "60/min"),
     },
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": [
+        "apps.core.api.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "apps.core.api.pagination.BoundedPageNumberPagination",
     "PAGE_SIZE": 50,

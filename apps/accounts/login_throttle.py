@@ -15,6 +15,7 @@ fails, logins stay possible (fail open) and the failure is logged: a Redis outag
 import hashlib
 import logging
 import time
+import unicodedata
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -63,8 +64,14 @@ def _count(key: str, ttl: int) -> int:
     return cache.incr(key)
 
 
+def _account(username: str) -> str:
+    # The name as authentication will read it (the form strips it and applies NFKC), folded: "dana ", "ｄａｎａ"
+    # and "Dana" are one account's attempts, not three fresh counters.
+    return unicodedata.normalize("NFKC", username).strip().casefold()
+
+
 def _keys(username: str, ip: str, number: int) -> tuple[str, str]:
-    return f"{KEY_PREFIX}:u:{number}:{_digest(username.casefold())}", f"{KEY_PREFIX}:ip:{number}:{_digest(ip)}"
+    return f"{KEY_PREFIX}:u:{number}:{_digest(_account(username))}", f"{KEY_PREFIX}:ip:{number}:{_digest(ip)}"
 
 
 def begin(*, username: str, ip: str) -> Attempt:

@@ -8,6 +8,7 @@ import logging
 import uuid
 
 import pytest
+from django.conf import settings as settings_module
 from django.contrib.auth import get_user_model
 from django.test import Client, RequestFactory, override_settings
 from django.urls import resolve, reverse
@@ -86,6 +87,28 @@ def test_the_username_is_throttled_from_any_address(fresh):
     for _ in range(5):
         attempt(username, "wrong", ip)
     assert attempt(username, PASSWORD, other_ip).status_code == 429
+
+
+@pytest.mark.django_db
+def test_other_spellings_of_the_name_share_the_account_count(fresh):
+    username, ip = fresh()
+    _, other_ip = fresh()
+    UserFactory(username=username)
+    fullwidth = "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in username)
+    for spelling in (username, f"{username} ", f"\t{username}", fullwidth, username.upper()):
+        attempt(spelling, "wrong", ip)
+    # Every spelling above authenticates as the same account (the form strips and applies NFKC).
+    for spelling in (f"{username}   ", fullwidth, username):
+        response = attempt(spelling, PASSWORD, other_ip)
+        assert response.status_code == 429 and not logged_in(response), spelling
+
+
+@pytest.mark.django_db
+def test_by_default_a_forwarded_header_cannot_pick_a_fresh_address(fresh):
+    assert settings_module.TRUSTED_PROXY_COUNT == 0  # no proxy assumed: gunicorn may face clients directly
+    _, ip = fresh()
+    request = RequestFactory().get("/", REMOTE_ADDR=ip, HTTP_X_FORWARDED_FOR="198.51.100.7")
+    assert login_throttle.client_ip(request) == ip
 
 
 @pytest.mark.django_db
