@@ -179,3 +179,32 @@ def test_text_no_database_can_store_is_a_400_anywhere_in_the_body(ingest, extra)
     response, answer = ingest(json.dumps(VALID | extra))
     assert response.status_code == 400 and answer
     assert not Change.objects.exists()
+
+
+def _nested(depth: int) -> str:
+    return '{"a": ' * depth + "1" + "}" * depth
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("depth", [100, 450, 990, 5000])
+@pytest.mark.parametrize("where", ["x_unknown_key", "custom_details"])
+def test_hostile_nesting_is_a_400_not_a_500(ingest, depth, where):
+    """Found in review: a recursive walk of the body hit RecursionError at a few hundred levels (500)."""
+    nested = _nested(depth)
+    if where == "custom_details":
+        details = json.dumps({"custom_details": VALID["payload"]["custom_details"]})[1:-1]
+        body = json.dumps(VALID).replace(details, f'"custom_details": {nested}', 1)
+        assert nested in body
+    else:
+        body = json.dumps(VALID)[:-1] + f', "x_unknown_key": {nested}}}'
+    response, answer = ingest(body)
+    assert response.status_code == 400, response.content[:300]
+    assert "nested" in json.dumps(answer).lower()
+    assert not Change.objects.exists()
+
+
+@pytest.mark.django_db
+def test_every_api_endpoint_answers_400_to_hostile_nesting(api_as, requester):
+    response = api_as(requester).post("/api/v1/changes", _nested(5000), content_type="application/json")
+    assert response.status_code == 400
+    assert "nested too deeply" in response.json()["detail"]

@@ -7,23 +7,12 @@ from rest_framework import serializers
 from apps.changes.api.serializers import MAX_HOSTS, resolve_services, unknown_services_message
 from apps.changes.choices import ChangeKind, LinkKind
 from apps.changes.models import Change
-from apps.core.api.fields import BoundedDateTimeField, SafeJSONField
+from apps.core.api.fields import BoundedDateTimeField, SafeJSONField, unstorable_json
 from apps.ingest.services import ChangeEvent
 from apps.inventory.models import Environment, Service, hostname_validator
 
 STATUSES = ("completed", "failed", "in_progress")
 MAX_KEY = 255
-
-
-def has_surrogate(value) -> bool:
-    """Lone surrogates (legal JSON escapes such as \\ud800) are not text: PostgreSQL's jsonb refuses them."""
-    if isinstance(value, str):
-        return any("\ud800" <= char <= "\udfff" for char in value)
-    if isinstance(value, dict):
-        return any(has_surrogate(key) or has_surrogate(item) for key, item in value.items())
-    if isinstance(value, list | tuple):
-        return any(has_surrogate(item) for item in value)
-    return False
 
 
 class EventPayloadSerializer(serializers.Serializer):
@@ -115,8 +104,9 @@ class ChangeEventSerializer(serializers.Serializer):
 
     def validate(self, data):
         # The whole body is kept as received (IngestRecord.payload), unknown keys included.
-        if has_surrogate(self.initial_data):
-            raise serializers.ValidationError("Surrogate characters (U+D800 to U+DFFF) are not allowed anywhere.")
+        problem = unstorable_json(self.initial_data)
+        if problem:
+            raise serializers.ValidationError(problem)
         header_key = self.context.get("idempotency_key") or ""
         body_key = data.get("dedup_key") or ""
         if header_key and body_key and header_key != body_key:

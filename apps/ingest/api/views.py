@@ -1,11 +1,11 @@
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.changes.api.views import CanCreateChange
 from apps.core.api.fields import contains_nul
+from apps.core.api.parsers import BoundedJSONParser
 from apps.core.api.permissions import WRITE
 from apps.core.api.schema import errors
 from apps.ingest.api.serializers import MAX_KEY, ChangeEventAcceptedSerializer, ChangeEventSerializer
@@ -30,7 +30,7 @@ def _idempotency_key(request) -> str:
 class ChangeEventView(APIView):
     # Who may record changes is checked before the body is read: a refused caller learns nothing about it.
     permission_classes = WRITE + (CanCreateChange,)
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
 
     @extend_schema(
         operation_id="change_events_create",
@@ -46,9 +46,7 @@ class ChangeEventView(APIView):
     )
     def post(self, request):
         body = ChangeEventSerializer(data=request.data, context={"idempotency_key": _idempotency_key(request)})
-        body.is_valid(raise_exception=True)
-        if contains_nul(request.data):
-            raise serializers.ValidationError({"detail": "Null characters (U+0000) are not allowed."})
+        body.is_valid(raise_exception=True)  # also refuses what PostgreSQL could not store (unstorable_json)
         result = ingest_change_event(actor=request.user, event=body.to_event(raw=request.data))
         answer = {
             "status": "success",
