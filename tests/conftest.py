@@ -1,7 +1,9 @@
+import uuid
 from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
+from django.test import override_settings
 from playwright.sync_api import sync_playwright
 
 from changeportal.celery import app as celery_app
@@ -94,8 +96,10 @@ def fast_password_hashing(django_test_environment):
 
 
 @pytest.fixture(autouse=True, scope="session")
-def fresh_cache(django_test_environment):
-    """With REDIS_URL the cache outlives a run: counters such as the login throttle's must not leak into the next."""
-    from django.core.cache import cache
-
-    cache.clear()
+def private_cache_namespace(django_test_environment):
+    """With REDIS_URL the cache outlives a run and shares its Redis database with the broker: instead of flushing
+    anything, this run's keys (login-throttle counters and the like) get a prefix of their own."""
+    namespace = f"test-{uuid.uuid4().hex[:12]}"
+    caches = {alias: config | {"KEY_PREFIX": namespace} for alias, config in django_settings.CACHES.items()}
+    with override_settings(CACHES=caches):
+        yield

@@ -64,7 +64,7 @@ class ContentSecurityPolicyMiddleware:
 
 
 def _error(request, status: int, title: str, message: str) -> HttpResponse:
-    if request.path.startswith("/api/"):
+    if request.path_info.startswith("/api/"):
         return JsonResponse({"detail": message}, status=status)
     page = format_html(
         '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{} · ChangePortal</title></head>'

@@ -10,7 +10,7 @@ import json
 import pytest
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import HttpResponse
-from django.test import RequestFactory, override_settings
+from django.test import Client, RequestFactory, override_settings
 from django.urls import reverse
 
 from apps.core.security import RequestSizeLimitMiddleware
@@ -116,3 +116,19 @@ def test_limits_django_finds_while_parsing_get_the_same_clean_answers(path, exce
         assert "detail" in json.loads(response.content)
     else:
         assert response["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.django_db
+@override_settings(DATA_UPLOAD_MAX_NUMBER_FIELDS=10)
+def test_too_many_fields_from_a_real_browser_post_gets_a_readable_page(requester):
+    """With CSRF enforced (as for a browser), the CSRF middleware reads the form first and Django's own 400
+    handler answers: it must render our page, not a bare one."""
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(requester)
+    client.get(reverse("changes:change_create"))  # sets the CSRF cookie, as the browser has it
+    token = client.cookies["csrftoken"].value
+    fields = {f"field{i}": "v" for i in range(50)} | {"csrfmiddlewaretoken": token}
+    response = client.post(reverse("changes:change_create"), fields)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Bad request" in page and "too many form fields" in page
