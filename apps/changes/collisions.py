@@ -2,21 +2,24 @@
 
 Host conflicts use the covering (host_id, eff_start, change_id) INCLUDE (eff_end) index: the scan on
 eff_start is bounded below by the longest a change may last (settings.MAX_CHANGE_DURATION_HOURS).
+
+The check runs on every edit of the change form's window or hosts, so its two queries are written out in SQL:
+building them through the ORM cost ~3 ms of Python per call, several times what PostgreSQL needs to answer them
+(docs/benchmarks.md). The SQL is portable (PostgreSQL and SQLite) and names its tables from the models' meta.
 """
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS
-from django.db.models import OuterRef, Q, Subquery
+from django.db import DEFAULT_DB_ALIAS, connection
 
 from apps.accounts.models import Team
 from apps.changes.choices import ChangeStatus
 from apps.changes.freeze import FreezeOccurrence, freeze_occurrences
 from apps.changes.models import Change, ChangeHost
-from apps.inventory.models import Host
+from apps.inventory.models import Host, Service
 
 IGNORED_STATUSES = (ChangeStatus.CANCELLED, ChangeStatus.REJECTED)
 # What the warnings show of a conflicting change (changes/partials/collision_warnings.html, the approval inbox row),
@@ -26,7 +29,30 @@ _SHOWN = {"id", "title", "status", "eff_start", "eff_end", "team_id"}
 # In the model's field order, as Model.from_db expects them.
 _CHANGE_FIELDS = tuple(field.attname for field in Change._meta.concrete_fields if field.attname in _SHOWN)
 _EFF_START = _CHANGE_FIELDS.index("eff_start")
-_CHANGE_COLUMNS = (*(f"change__{name}" for name in _CHANGE_FIELDS), "change__team__name")
+_EFF_END = _CHANGE_FIELDS.index("eff_end")
+
+
+def _sql(link_table: str, link_column: str, named_table: str, named_column: str, window_alias: str) -> str:
+    """Links to ``named_table`` rows in ``link_column`` IN (...), in the window, of changes that still count.
+
+    The name comes from a correlated subquery: a primary-key lookup per link row (joining instead let the planner
+    misestimate the link rows and hash the whole host table). {ids} and {ignored} are filled per call.
+    """
+    change = Change._meta.db_table
+    team = Team._meta.db_table
+    shown = ", ".join(f"c.{name}" for name in _CHANGE_FIELDS)
+    return (
+        f"SELECT l.change_id, (SELECT n.{named_column} FROM {named_table} n WHERE n.id = l.{link_column}), "
+        f"{shown}, t.name FROM {link_table} l "
+        f"JOIN {change} c ON c.id = l.change_id LEFT JOIN {team} t ON t.id = c.team_id "
+        f"WHERE l.{link_column} IN ({{ids}}) AND {window_alias}.eff_start > %s AND {window_alias}.eff_start < %s "
+        f"AND {window_alias}.eff_end > %s AND c.status NOT IN ({{ignored}})"
+    )
+
+
+_HOST_SQL = _sql(ChangeHost._meta.db_table, "host_id", Host._meta.db_table, "hostname", "l")
+# Service links carry no window of their own: the change's window bounds them.
+_SERVICE_SQL = _sql(Change.services.through._meta.db_table, "service_id", Service._meta.db_table, "name", "c")
 
 
 @dataclass
@@ -53,18 +79,27 @@ class CollisionReport:
         return f"{minutes} minutes"
 
 
-def _conflicting(links, name, *, exclude_change_id: int | None, **window) -> list[tuple]:
-    """(change_id, name, *the change's shown fields) of each link in the window to a change that still counts."""
-    condition = Q(**window) & ~Q(change__status__in=IGNORED_STATUSES)
+def _conflicting(sql: str, ids: list[int], *, exclude_change_id: int | None, window: tuple) -> list[tuple]:
+    """(change_id, name, *the change's shown fields, team name) of each link in the window to a change that counts."""
+    ops = connection.ops
+    params = [*ids, *(ops.adapt_datetimefield_value(moment) for moment in window), *IGNORED_STATUSES]
+    exclude = ""
     if exclude_change_id is not None:
-        condition &= ~Q(change_id=exclude_change_id)
-    return list(links.filter(condition).order_by().values_list("change_id", name, *_CHANGE_COLUMNS))
+        exclude = " AND l.change_id <> %s"
+        params.append(exclude_change_id)
+    query = sql.format(ids=", ".join(["%s"] * len(ids)), ignored=", ".join(["%s"] * len(IGNORED_STATUSES)))
+    with connection.cursor() as cursor:
+        cursor.execute(query + exclude, params)
+        return [_aware(row) for row in cursor.fetchall()]
 
 
-def _hostname() -> Subquery:
-    # A correlated subquery stays a primary-key lookup per link row. Joining the hosts instead let the planner
-    # misestimate the link rows and hash the whole host table.
-    return Subquery(Host.objects.filter(pk=OuterRef("host_id")).order_by().values("hostname"))
+def _aware(row: tuple) -> tuple:
+    # PostgreSQL returns aware datetimes; SQLite's declared-type converter returns naive UTC ones.
+    row = list(row)
+    for index in (2 + _EFF_START, 2 + _EFF_END):
+        if row[index] is not None and row[index].tzinfo is None:
+            row[index] = row[index].replace(tzinfo=UTC)
+    return tuple(row)
 
 
 def _change(row: tuple) -> Change:
@@ -93,31 +128,20 @@ def find_collisions(
     if buffer is None:
         buffer = timedelta(minutes=settings.COLLISION_BUFFER_MINUTES)
     window_start, window_end, scan_floor = _bounds(start, end, buffer)
+    window = (scan_floor, window_end, window_start)  # in the order of the SQL's conditions
     host_ids, service_ids = list(host_ids), list(service_ids)
     rows: dict[int, tuple] = {}
     host_hits: dict[int, list[str]] = defaultdict(list)
     service_hits: dict[int, list[str]] = defaultdict(list)
     if host_ids:
         for change_id, hostname, *change in _conflicting(
-            ChangeHost.objects.annotate(hostname=_hostname()),
-            "hostname",
-            exclude_change_id=exclude_change_id,
-            host_id__in=host_ids,
-            eff_start__gt=scan_floor,
-            eff_start__lt=window_end,
-            eff_end__gt=window_start,
+            _HOST_SQL, host_ids, exclude_change_id=exclude_change_id, window=window
         ):
             host_hits[change_id].append(hostname)
             rows[change_id] = change
     if service_ids:
         for change_id, service_name, *change in _conflicting(
-            Change.services.through.objects,
-            "service__name",
-            exclude_change_id=exclude_change_id,
-            service_id__in=service_ids,
-            change__eff_start__gt=scan_floor,
-            change__eff_start__lt=window_end,
-            change__eff_end__gt=window_start,
+            _SERVICE_SQL, service_ids, exclude_change_id=exclude_change_id, window=window
         ):
             service_hits[change_id].append(service_name)
             rows[change_id] = change
