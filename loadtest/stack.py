@@ -6,6 +6,7 @@ started in its own session and stopped through its process group, so nothing out
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import os
 import secrets
@@ -78,6 +79,10 @@ class Process:
         """SIGTERM to the main process only: gunicorn and Celery then shut down gracefully, letting their
         children finish what they are doing (a signal to the whole group would cut those short)."""
         if not self.alive():
+            # The main process died on its own: its workers may still run in its group. Its group id cannot be
+            # reused while they do, so signalling the group reaches only them.
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.pid, signal.SIGKILL)
             return
         self.popen.terminate()
         try:
