@@ -44,7 +44,7 @@ format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-## Benchmarks against the raw-database limit (PostgreSQL only; EMPTIES and reloads the bench database, ~12 min
+## Benchmarks against the raw-database limit (PostgreSQL only; EMPTIES and reloads the bench database, 7-12 min
 ## at the default 1M changes). BENCH_ARGS: --scale tiny|small|default, --skip-load, --duration N, --output PATH.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/changeportal_bench
 bench: install
