@@ -5,7 +5,9 @@ The app runs as a gunicorn child process whose REDIS_URL (broker, cache) points 
 nothing listening; later a private redis-server is started on that very port.
 """
 
+import random
 import shutil
+import socket
 from datetime import timedelta
 
 import pytest
@@ -23,6 +25,19 @@ from loadtest.stack import free_port, gunicorn, redis_server, wait_until, worker
 from tests.factories import PASSWORD, HostFactory, environment
 from tests.faults.conftest import mail_subjects, require_postgres
 from tests.faults.web import Web
+
+
+def _quiet_port() -> int:
+    """A free port below Linux's ephemeral range (32768+): no outgoing connection of this test (to PostgreSQL,
+    gunicorn, the receiver) can take it while the outage lasts, so the Redis that comes back can bind it."""
+    for candidate in random.sample(range(20000, 32000), 50):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", candidate))
+            except OSError:
+                continue
+            return candidate
+    return free_port()
 
 
 def _use_the_app_while_redis_is_down(port: int, token: str, lead) -> int:
@@ -76,7 +91,7 @@ def test_redis_outage_keeps_the_app_up_and_loses_nothing(fault_team, child_env, 
     HostFactory(hostname="pay01.prod", environment=environment("prod"))
     token = create_api_token(user=requester, name="outage", scope="read_write").plaintext
     WebhookEndpoint.objects.create(name="receiver", url=receiver.url("/ok"))
-    redis_port = free_port()  # nothing listens here until the outage ends
+    redis_port = _quiet_port()  # nothing listens here until the outage ends
     mail_dir = tmp_path / "mail"
     env = child_env(f"redis://127.0.0.1:{redis_port}/0", FAULTS_MAIL_DIR=str(mail_dir))
 
