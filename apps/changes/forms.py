@@ -132,7 +132,12 @@ class ChangeForm(forms.ModelForm):
 
     def clean_hosts_paste(self):
         text = self.cleaned_data.get("hosts_paste", "")
-        resolution = hostpicker.resolve(hostpicker.split_names(text))
+        resolution, retired = hostpicker.resolve(hostpicker.split_names(text)).without_retired()
+        if retired:
+            raise ValidationError(
+                f"Retired hosts: {', '.join(retired)}. Nothing from this box was added: remove these names (retired "
+                "hosts stay in history but take no new changes)."
+            )
         if resolution.unknown:
             self.unknown_hosts = resolution.unknown
             raise ValidationError(

@@ -16,6 +16,13 @@ class Resolution:
     hosts: list[Host]
     unknown: list[str]
 
+    def without_retired(self) -> tuple["Resolution", list[str]]:
+        """For names being added now: retired (inactive) hosts are left out and named, not silently linked.
+        Links a change already has keep their retired hosts (history stays as it was)."""
+        retired = [host.hostname for host in self.hosts if not host.is_active]
+        active = [host for host in self.hosts if host.is_active]
+        return Resolution(hosts=active, unknown=self.unknown), retired
+
 
 def split_names(text: str) -> list[str]:
     """Hostnames from pasted text: one per line, or separated by commas, semicolons or spaces; order kept."""

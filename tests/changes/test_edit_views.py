@@ -9,6 +9,7 @@ from apps.approvals.services import decide
 from apps.changes import services
 from apps.changes.choices import ActivityAction, ChangeStatus
 from apps.changes.models import Change
+from apps.inventory.models import Host
 from tests.factories import ChangeHostFactory, HostFactory, ServiceFactory, environment
 
 
@@ -168,3 +169,14 @@ def test_edit_form_resubmits_a_rejected_change(login, requester, lead, team):
     change.refresh_from_db()
     assert change.status == ChangeStatus.SUBMITTED
     assert ChangeHostFactory._meta.model.objects.filter(change=change).count() == 0
+
+
+@pytest.mark.django_db
+def test_a_host_retired_since_stays_linked_through_an_edit(login, requester, approved_change):
+    Host.objects.filter(hostname="web01").update(is_active=False)
+    url = reverse("changes:change_edit", args=[approved_change.pk])
+    response = login(requester).post(url, _edit_data(approved_change, title="Billing release, take two"))
+    assert response.status_code == 302
+    change = Change.objects.get(pk=approved_change.pk)
+    assert change.title == "Billing release, take two"
+    assert list(change.host_links.values_list("host__hostname", flat=True)) == ["web01"]

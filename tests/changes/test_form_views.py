@@ -143,3 +143,13 @@ def test_team_choices_are_the_users_teams(login, requester, team):
     TeamFactory(name="Not mine")
     form = login(requester).get(CREATE).context["form"]
     assert list(form.fields["team"].queryset) == [team]
+
+
+@pytest.mark.django_db
+def test_pasted_retired_hosts_are_refused(login, requester, form_data):
+    HostFactory(hostname="web01"), HostFactory(hostname="web07", is_active=False)
+    client = login(requester)
+    response = client.post(CREATE, form_data | {"hosts_paste": "web01 web07"})
+    assert response.status_code == 400
+    assert "Retired hosts: web07" in response.content.decode()
+    assert not Change.objects.exists()

@@ -118,3 +118,16 @@ def test_a_large_group_is_added_whole_with_a_fixed_query_count(login, requester,
     with django_assert_max_num_queries(12):
         response = client.post(PICKER, {"hosts": hosts, "action": "remove", "host": "node00000"}, **HTMX)
     assert len(response.context["picker"]["selected"]) == 1499
+
+
+@pytest.mark.django_db
+def test_retired_hosts_are_named_not_added_by_paste_or_by_name(login, requester):
+    HostFactory(hostname="web01"), HostFactory(hostname="web07", is_active=False)
+    client = login(requester)
+    response = client.post(PICKER, {"action": "paste", "hosts_paste": "web01 web07"}, **HTMX)
+    assert _selected(response) == ["web01"]
+    body = response.content.decode()
+    assert "Retired host, not added" in body and "web07" in body
+    response = client.post(PICKER, {"hosts": ["web01"], "action": "add", "host": "WEB07"}, **HTMX)
+    assert _selected(response) == ["web01"]
+    assert "Retired host, not added" in response.content.decode()

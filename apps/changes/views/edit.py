@@ -192,8 +192,10 @@ def form_hosts(request):
     names = [name.strip().lower() for name in request.POST.getlist("hosts") if name.strip()]
     action = request.POST.get("action", "")
     unknown: list[str] = []
+    retired: list[str] = []
     if action == "add":
-        names.append(request.POST.get("host", "").strip().lower())
+        added, retired = hostpicker.resolve([request.POST.get("host", "")]).without_retired()
+        names += [host.hostname for host in added.hosts] + added.unknown
     elif action == "remove":
         names = [name for name in names if name != request.POST.get("host", "").strip().lower()]
     elif action == "clear":
@@ -201,7 +203,9 @@ def form_hosts(request):
     elif action == "add_group":
         names += [host.hostname for host in hostpicker.hosts_of_group(request.POST.get("host_group", ""))]
     elif action == "paste":
-        pasted = hostpicker.resolve(hostpicker.split_names(request.POST.get("hosts_paste", "")))
+        pasted, retired = hostpicker.resolve(
+            hostpicker.split_names(request.POST.get("hosts_paste", ""))
+        ).without_retired()
         names += [host.hostname for host in pasted.hosts]
         unknown = pasted.unknown
     resolution = hostpicker.resolve(names)
@@ -209,6 +213,7 @@ def form_hosts(request):
         "selected": resolution.hosts,
         "groups": hostpicker.group_choices(),
         "unknown": unknown + resolution.unknown,
+        "retired": retired,
         "paste_kept": "\n".join(unknown),
     }
     response = render(request, "changes/partials/host_picker.html", {"picker": picker})
