@@ -7,7 +7,6 @@ the count does not grow with the number of changes on screen.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
@@ -15,7 +14,6 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import QuerySet
-from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString
 
@@ -24,6 +22,7 @@ from apps.changes.choices import ChangeKind, ChangeRisk, ChangeStatus
 from apps.changes.filtersets import ChangeFilterSet
 from apps.changes.freeze import FreezeOccurrence, freeze_occurrences
 from apps.changes.models import Change
+from apps.core.reversing import url_maker
 from apps.inventory.models import Environment
 from apps.schedule import markup
 from apps.schedule.collisions import Collision, find_collisions, load_links
@@ -59,15 +58,6 @@ def _span_text(start: datetime, end: datetime) -> str:
     if start.date() == end.date():
         return f"{start:%a %d %b %H:%M} – {end:%H:%M}"
     return f"{start:%a %d %b %H:%M} – {end:%a %d %b %H:%M}"
-
-
-def url_maker(name: str) -> Callable[[int], str]:
-    """``reverse(name, args=[pk])`` for many primary keys: one reverse() per page instead of one per entry."""
-    probe = 908_070_605_040_302
-    prefix, found, suffix = reverse(name, args=[probe]).partition(str(probe))
-    if not found:
-        raise ValueError(f"The URL {name!r} does not show its primary key as it is.")
-    return lambda pk: f"{prefix}{pk}{suffix}"
 
 
 @dataclass

@@ -7,29 +7,18 @@ produce; tests/incidents/test_api_representation.py compares both on every kind 
 """
 
 from datetime import UTC
-from functools import lru_cache
 
 from django.conf import settings
-from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from rest_framework.fields import DateTimeField
 from rest_framework.settings import api_settings
 
+from apps.core.reversing import url_maker
 from apps.incidents.suspects import Suspect
-
-_URL_MARKER = 987654321987  # an id no real change has, replaced by each change's own
-
-
-@lru_cache(maxsize=8)
-def _change_url_parts(script_prefix: str, urlconf) -> tuple[str, str]:
-    """The change detail URL around its id, reversed once (per script prefix and URL configuration)."""
-    head, _marker, tail = reverse("changes:change_detail", args=[_URL_MARKER]).rpartition(str(_URL_MARKER))
-    return head, tail
 
 
 def change_url(change_id: int) -> str:
-    head, tail = _change_url_parts(get_script_prefix(), get_urlconf())
-    return f"{head}{change_id}{tail}"
+    return url_maker("changes:change_detail")(change_id)
 
 
 class DateTimes:
