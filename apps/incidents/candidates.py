@@ -23,7 +23,8 @@ from apps.approvals.models import Approval
 from apps.changes.choices import ActivityAction, ChangeStatus, HostExecutionState
 from apps.changes.models import Change, ChangeActivity, ChangeHost
 from apps.changes.services.review import MATERIAL_FIELDS
-from apps.inventory.models import Environment, Host, Service
+from apps.core.sharing import attach_shared
+from apps.inventory.models import Host, Service
 
 DRIFT_LOOKBACK = timedelta(days=14)
 # How far back QA/dev count as having received an artifact before production.
@@ -247,13 +248,7 @@ def load_changes(change_ids: set[int], known_environments=()) -> dict[int, Chang
     if not change_ids:
         return {}
     changes = list(Change.objects.filter(pk__in=change_ids).defer(*UNUSED_FIELDS).order_by())
-    environments = {environment.pk: environment for environment in known_environments}
-    missing = {change.environment_id for change in changes} - set(environments)
-    if missing:
-        environments |= Environment.objects.in_bulk(missing)
-    cache = Change._meta.get_field("environment")
-    for change in changes:
-        cache.set_cached_value(change, environments[change.environment_id])
+    attach_shared(changes, "environment", known=known_environments)
     return {change.pk: change for change in changes}
 
 

@@ -17,13 +17,12 @@ from django.db.models import QuerySet
 from django.utils.html import escape
 from django.utils.safestring import SafeString
 
-from apps.accounts.models import Team
 from apps.changes.choices import ChangeKind, ChangeRisk, ChangeStatus
 from apps.changes.filtersets import ChangeFilterSet
 from apps.changes.freeze import FreezeOccurrence, freeze_occurrences
 from apps.changes.models import Change
 from apps.core.reversing import url_maker
-from apps.inventory.models import Environment
+from apps.core.sharing import attach_shared
 from apps.schedule import markup
 from apps.schedule.collisions import Collision, find_collisions, load_links
 
@@ -174,23 +173,15 @@ def environment_ids(filterset: ChangeFilterSet) -> list[int] | None:
     return [environment.pk for environment in chosen] if chosen else None
 
 
-def _share_environments_and_teams(changes: list[Change]) -> None:
-    """One instance per environment and team for the whole page (a join would build two per change)."""
-    environments = Environment.objects.in_bulk({change.environment_id for change in changes})
-    teams = Team.objects.in_bulk({change.team_id for change in changes if change.team_id})
-    environment_field, team_field = Change._meta.get_field("environment"), Change._meta.get_field("team")
-    for change in changes:
-        environment_field.set_cached_value(change, environments[change.environment_id])
-        team_field.set_cached_value(change, teams.get(change.team_id))
-
-
 def load_visible(
     *, queryset: QuerySet[Change], start: datetime, end: datetime, zone: ZoneInfo, environments: list[int] | None
 ) -> Visible:
     changes = list(queryset.select_related(None).only(*SHOWN_FIELDS)[: MAX_VISIBLE + 1])
     truncated = len(changes) > MAX_VISIBLE
     changes = changes[:MAX_VISIBLE]
-    _share_environments_and_teams(changes)
+    # One instance per environment and team for the whole page (a join would build two per change).
+    attach_shared(changes, "environment")
+    attach_shared(changes, "team")
     ids = [change.pk for change in changes]
     links = load_links(ids)
     collisions = find_collisions(visible_ids=set(ids), links=links, start=start, end=end)
