@@ -11,11 +11,6 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import secrets
-import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -29,6 +24,8 @@ import psycopg
 from bench import queries
 from bench.load import conninfo
 from bench.measure import Stats
+from loadtest import stack
+from loadtest.stack import app_env
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 EVENTS_PATH = "/api/v1/change-events"
@@ -55,57 +52,21 @@ def database_url(db: dict) -> str:
     return f"postgres://{credentials}{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _healthy(port: int) -> bool:
-    try:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-        conn.request("GET", "/healthz")
-        return conn.getresponse().status == 200
-    except OSError:
-        return False
-
-
 @contextmanager
 def gunicorn(db: dict, *, workers: int, log: Path) -> Iterator[int]:
     """gunicorn on a free loopback port, serving the bench database; stopped (its whole group) on exit."""
-    port = free_port()
-    env = dict(os.environ)
-    env |= {
-        "DATABASE_URL": database_url(db),
-        "DEBUG": "false",
-        "SECRET_KEY": secrets.token_urlsafe(40),
-        "API_RATE_TOKEN": "100000/s",
-        "LOG_LEVEL": "WARNING",
-        "CONN_MAX_AGE": "600",
+    env = app_env(
+        database_url=database_url(db),
+        redis_url=os.environ.get("REDIS_URL"),
+        DEBUG="false",
+        API_RATE_TOKEN="100000/s",
+        LOG_LEVEL="WARNING",
+        CONN_MAX_AGE="600",
         # Loopback http: the production default would answer every request with a redirect to https.
-        "SECURE_SSL_REDIRECT": "false",
-    }
-    command = [sys.executable, "-m", "gunicorn", "changeportal.wsgi:application", "--bind", f"127.0.0.1:{port}"]
-    command += ["--workers", str(workers), "--timeout", "60", "--log-level", "warning"]
-    with open(log, "ab") as output:
-        process = subprocess.Popen(
-            command, cwd=BASE_DIR, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    try:
-        deadline = time.monotonic() + 60
-        while not _healthy(port):
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"gunicorn did not come up on port {port}; see {log}")
-            time.sleep(0.2)
+        SECURE_SSL_REDIRECT="false",
+    )
+    with stack.gunicorn(env, log=log, workers=workers) as port:
         yield port
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
 
 
 def _run_threads(count: int, seconds: float, work: Callable[[int, float, Throughput, threading.Lock], None]):

@@ -19,8 +19,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from bench.ingest_load import free_port
-
 BASE_DIR = Path(__file__).resolve().parent.parent
 __all__ = ["BASE_DIR", "Gunicorn", "Process", "Worker", "app_env", "free_port", "gunicorn", "redis_server"]
 __all__ += ["wait_until", "worker"]
@@ -36,6 +34,12 @@ def wait_until(predicate: Callable[[], object], *, timeout: float, what: str, in
         if time.monotonic() > deadline:
             raise TimeoutError(f"Gave up after {timeout:g} s waiting for {what}")
         time.sleep(interval)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def app_env(*, database_url: str, redis_url: str | None, secret_key: str | None = None, **extra: str) -> dict:

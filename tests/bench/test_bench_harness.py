@@ -39,6 +39,11 @@ def test_bench_at_tiny_scale_writes_its_tables(tmp_path):
     ):
         assert path in text
     assert "Index Only Scan using changehost_host_time" in text  # suspects and collisions use the covering index
+    # The ingest rows: events went through (a redirect or a refusal would be counted as errors, not events).
+    for label in ("app: POST through gunicorn", "floor: trivial authenticated GET through the same gunicorn"):
+        [row] = [line for line in text.splitlines() if line.startswith(f"| {label} |")]
+        _label, per_second, events, errors, *_latency = (cell.strip() for cell in row.strip("|").split("|"))
+        assert int(events) > 0 and int(errors) == 0, row
     assert f"Written to {output}" in console.getvalue()
 
 
