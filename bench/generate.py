@@ -227,7 +227,7 @@ HISTORY_COLUMNS = {
         "state", "state_changed_at", "note", "eff_start", "eff_end", "created", "change_id", "host_id",
         "state_changed_by_id",
     ),
-    "changes_change_services": ("change_id", "service_id"),
+    "changes_change_services": ("change_id", "service_id", "eff_start", "eff_end"),
     "changes_changeactivity": (
         "actor_name", "action", "from_status", "to_status", "changes", "note", "created", "actor_id", "change_id",
     ),
@@ -352,7 +352,7 @@ class History:
                     )
                 )  # fmt: skip
             if rng.random() < 0.8:
-                out["changes_change_services"].append(line(str(change_id), str(service_id)))
+                out["changes_change_services"].append(line(str(change_id), str(service_id), start_text, end_text))
             to_status = "completed" if unplanned else "draft"
             actor = requester[1]
             out["changes_changeactivity"].append(

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from apps.changes.choices import ActivityAction
-from apps.changes.models import Change, ChangeActivity, ChangeHost, ChangeTemplate, FreezeWindow
+from apps.changes.models import Change, ChangeActivity, ChangeHost, ChangeService, ChangeTemplate, FreezeWindow
 from apps.changes.services import audit_value, record_activity
 
 
@@ -10,6 +10,13 @@ class ChangeHostInline(admin.TabularInline):
     extra = 0
     autocomplete_fields = ["host"]
     fields = ["host", "state", "state_changed_at", "note"]
+
+
+class ChangeServiceInline(admin.TabularInline):
+    model = ChangeService
+    extra = 0
+    autocomplete_fields = ["service"]
+    fields = ["service"]
 
 
 class ChangeActivityInline(admin.TabularInline):
@@ -35,7 +42,6 @@ class ChangeAdmin(admin.ModelAdmin):
     search_fields = ["title", "artifact", "summary"]
     date_hierarchy = "planned_start"
     autocomplete_fields = ["team", "requester", "environment"]
-    filter_horizontal = ["services"]
     # Status moves only through the state machine (the change page), never by a raw edit here.
     readonly_fields = [
         "status",
@@ -47,7 +53,7 @@ class ChangeAdmin(admin.ModelAdmin):
         "created",
         "updated",
     ]
-    inlines = [ChangeHostInline, ChangeActivityInline]
+    inlines = [ChangeHostInline, ChangeServiceInline, ChangeActivityInline]
 
     def save_model(self, request, obj, form, change):
         if change and form.changed_data:

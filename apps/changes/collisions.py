@@ -18,7 +18,7 @@ from django.db import DEFAULT_DB_ALIAS, connection
 from apps.accounts.models import Team
 from apps.changes.choices import ChangeStatus
 from apps.changes.freeze import FreezeOccurrence, freeze_occurrences
-from apps.changes.models import Change, ChangeHost
+from apps.changes.models import Change, ChangeHost, ChangeService
 from apps.inventory.models import Host, Service
 
 IGNORED_STATUSES = (ChangeStatus.CANCELLED, ChangeStatus.REJECTED)
@@ -32,7 +32,7 @@ _EFF_START = _CHANGE_FIELDS.index("eff_start")
 _EFF_END = _CHANGE_FIELDS.index("eff_end")
 
 
-def _sql(link_table: str, link_column: str, named_table: str, named_column: str, window_alias: str) -> str:
+def _sql(link_table: str, link_column: str, named_table: str, named_column: str) -> str:
     """Links to ``named_table`` rows in ``link_column`` IN (...), in the window, of changes that still count.
 
     The name comes from a correlated subquery: a primary-key lookup per link row (joining instead let the planner
@@ -45,14 +45,14 @@ def _sql(link_table: str, link_column: str, named_table: str, named_column: str,
         f"SELECT l.change_id, (SELECT n.{named_column} FROM {named_table} n WHERE n.id = l.{link_column}), "
         f"{shown}, t.name FROM {link_table} l "
         f"JOIN {change} c ON c.id = l.change_id LEFT JOIN {team} t ON t.id = c.team_id "
-        f"WHERE l.{link_column} IN ({{ids}}) AND {window_alias}.eff_start > %s AND {window_alias}.eff_start < %s "
-        f"AND {window_alias}.eff_end > %s AND c.status NOT IN ({{ignored}})"
+        f"WHERE l.{link_column} IN ({{ids}}) AND l.eff_start > %s AND l.eff_start < %s "
+        f"AND l.eff_end > %s AND c.status NOT IN ({{ignored}})"
     )
 
 
-_HOST_SQL = _sql(ChangeHost._meta.db_table, "host_id", Host._meta.db_table, "hostname", "l")
-# Service links carry no window of their own: the change's window bounds them.
-_SERVICE_SQL = _sql(Change.services.through._meta.db_table, "service_id", Service._meta.db_table, "name", "c")
+_HOST_SQL = _sql(ChangeHost._meta.db_table, "host_id", Host._meta.db_table, "hostname")
+# Service links carry the change's window too (index changeservice_service_time).
+_SERVICE_SQL = _sql(ChangeService._meta.db_table, "service_id", Service._meta.db_table, "name")
 
 
 @dataclass

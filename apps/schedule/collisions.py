@@ -23,7 +23,7 @@ from typing import NamedTuple
 from django.conf import settings
 
 from apps.changes.collisions import IGNORED_STATUSES
-from apps.changes.models import Change, ChangeHost
+from apps.changes.models import Change, ChangeHost, ChangeService
 from apps.schedule.expressions import AnyOf, EpochMicroseconds
 
 HOST, SERVICE = "host", "service"
@@ -111,18 +111,15 @@ def _partner_rows(links: Links, start: datetime, end: datetime) -> dict[tuple[st
         for host_id, change_id, eff_start, eff_end in rows:
             by_key[HOST, host_id].append((eff_start, eff_end, change_id))
     if links.service_ids:
+        # Service links carry the window too (index changeservice_service_time): the same shape as the hosts.
+        ignored = Change.objects.filter(status__in=IGNORED_STATUSES, eff_start__gt=floor, eff_start__lt=end)
         rows = (
-            Change.services.through.objects.filter(
-                AnyOf("service_id", links.service_ids),
-                change__eff_start__gt=floor,
-                change__eff_start__lt=end,
-                change__eff_end__gt=start,
+            ChangeService.objects.filter(
+                AnyOf("service_id", links.service_ids), eff_start__gt=floor, eff_start__lt=end, eff_end__gt=start
             )
-            .exclude(change__status__in=IGNORED_STATUSES)
+            .exclude(change_id__in=ignored.values("pk"))
             .order_by()
-            .values_list(
-                "service_id", "change_id", EpochMicroseconds("change__eff_start"), EpochMicroseconds("change__eff_end")
-            )
+            .values_list("service_id", "change_id", EpochMicroseconds("eff_start"), EpochMicroseconds("eff_end"))
         )
         for service_id, change_id, eff_start, eff_end in rows:
             by_key[SERVICE, service_id].append((eff_start, eff_end, change_id))

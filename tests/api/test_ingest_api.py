@@ -321,9 +321,9 @@ class TestExecutionReport:
         client.post(URL, {"payload": {"summary": "x"}, "change": change.pk, "hosts": ["web01.prod"]}, format="json")
         event = {"payload": {"summary": "y"}, "change": change.pk, "hosts": ["web02.prod", "web03.prod"]}
         # Token, the caller's teams (may they record changes at all), change, hosts, locked change, its links, the
-        # host states (lock, update, activity, in a savepoint), the actual times (change and link rows), report
-        # activity, ingest record, and the transaction.
-        with django_assert_max_num_queries(17):
+        # host states (lock, update, activity, in a savepoint), the actual times (change, host and service link
+        # rows), report activity, ingest record, and the transaction.
+        with django_assert_max_num_queries(18):
             assert client.post(URL, event, format="json").status_code == 202
 
 

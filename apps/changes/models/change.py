@@ -65,7 +65,7 @@ class Change(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="requested_changes"
     )
     environment = models.ForeignKey("inventory.Environment", on_delete=models.PROTECT, related_name="changes")
-    services = models.ManyToManyField("inventory.Service", blank=True, related_name="changes")
+    services = models.ManyToManyField("inventory.Service", through="ChangeService", related_name="changes", blank=True)
     hosts = models.ManyToManyField("inventory.Host", through="ChangeHost", related_name="changes", blank=True)
 
     planned_start = models.DateTimeField()
@@ -133,6 +133,7 @@ class Change(models.Model):
             # Keep the copies on the link rows in step: the host/time index answers suspects and collisions.
             # (A change being inserted has no link rows yet: nothing to update.)
             ChangeHost.objects.filter(change=self).update(eff_start=self.eff_start, eff_end=self.eff_end)
+            ChangeService.objects.filter(change=self).update(eff_start=self.eff_start, eff_end=self.eff_end)
         self._loaded_window = window
 
     def get_absolute_url(self) -> str:
@@ -214,3 +215,31 @@ class ChangeHost(models.Model):
 
     def get_state_color(self) -> str:
         return HostExecutionState.colors().get(self.state, "gray")
+
+
+class ChangeService(models.Model):
+    """A service a change touches. Like ChangeHost, it carries the change's window for the service/time index."""
+
+    change = models.ForeignKey(Change, on_delete=models.CASCADE, related_name="service_links")
+    service = models.ForeignKey("inventory.Service", on_delete=models.CASCADE, related_name="change_links")
+    # Copies of Change.eff_start/eff_end (Change.save keeps them in step). Null only between the insert of a link
+    # made through ``change.services.add()/set()`` and the post_add fill in apps.changes.signals, in one transaction.
+    eff_start = models.DateTimeField(null=True, editable=False)
+    eff_end = models.DateTimeField(null=True, editable=False)
+
+    class Meta:
+        db_table = "changes_change_services"  # the table of the former auto-created many-to-many
+        unique_together = [("change", "service")]
+        indexes = [
+            models.Index(
+                fields=["service", "eff_start"], include=["eff_end", "change"], name="changeservice_service_time"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.change.reference} on {self.service}"
+
+    def save(self, *args, **kwargs):
+        if self.eff_start is None or self.eff_end is None:
+            self.eff_start, self.eff_end = self.change.eff_start, self.change.eff_end
+        super().save(*args, **kwargs)

@@ -74,7 +74,10 @@ def record_unplanned_change(
     unique_services = {service.pk: service for service in services}
     if unique_services:
         through = Change.services.through
-        through.objects.bulk_create(through(change=change, service_id=pk) for pk in unique_services)
+        through.objects.bulk_create(
+            through(change=change, service_id=pk, eff_start=change.eff_start, eff_end=change.eff_end)
+            for pk in unique_services
+        )
     unique_hosts = {host.pk: host for host in hosts}
     ChangeHost.objects.bulk_create(
         ChangeHost(change=change, host=host, eff_start=change.eff_start, eff_end=change.eff_end)
