@@ -64,6 +64,7 @@ def record_unplanned_change(
     The ingest path runs once per pipeline event, so it skips what create_change needs only for edits: a new
     change has no links to diff, no savepoint (the caller's transaction rolls back as a whole), no existence
     query per foreign key, and no query per CHECK constraint (Change.clean checks the same orders in Python).
+    Whatever create_change gains on creation (an event, another row) must be added here too.
     """
     change = Change(**fields)
     if change.requester_id is None and actor is not None and actor.is_authenticated:
