@@ -3,9 +3,14 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
+from django.core.cache.backends.locmem import LocMemCache
 from django.test import override_settings
 from playwright.sync_api import sync_playwright
+from rest_framework.test import APIClient
 
+from apps.accounts.api.throttling import ApiRateThrottle
+from apps.accounts.choices import TokenScope
+from apps.accounts.tokens import create_api_token
 from changeportal.celery import app as celery_app
 from tests.factories import PASSWORD, MembershipFactory, TeamFactory, UserFactory
 
@@ -103,3 +108,32 @@ def private_cache_namespace(django_test_environment):
     caches = {alias: config | {"KEY_PREFIX": namespace} for alias, config in django_settings.CACHES.items()}
     with override_settings(CACHES=caches):
         yield
+
+
+@pytest.fixture
+def private_throttle_counts(monkeypatch):
+    # Throttle counters live in the default cache (Redis when REDIS_URL is set, shared by parallel workers
+    # whose token ids collide): give the test its own empty cache instead.
+    monkeypatch.setattr(ApiRateThrottle, "cache", LocMemCache(f"throttle-{uuid.uuid4()}", {}))
+
+
+@pytest.fixture
+def token_for():
+    """``token_for(user, scope="read_write")`` → the plaintext token."""
+
+    def _token(user, scope=TokenScope.READ_WRITE, **kwargs):
+        return create_api_token(user=user, name="test", scope=scope, **kwargs).plaintext
+
+    return _token
+
+
+@pytest.fixture
+def as_user(token_for, private_throttle_counts):
+    """``as_user(user, scope=...)`` → an APIClient sending that user's new token."""
+
+    def _client(user, scope=TokenScope.READ_WRITE):
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token_for(user, scope)}")
+        return client
+
+    return _client

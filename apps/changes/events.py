@@ -1,5 +1,7 @@
 """What other systems hear about a change (webhooks, emails): event names and the payload."""
 
+from datetime import datetime
+
 from django.conf import settings
 
 from apps.changes.choices import ChangeStatus
@@ -23,8 +25,17 @@ def _iso(value):
     return value.isoformat() if value else None
 
 
-def change_payload(change: Change) -> dict:
-    hostnames = list(change.host_links.order_by("host__hostname").values_list("host__hostname", flat=True))
+def change_payload(
+    change: Change, *, hostnames: list[str] | None = None, services: list[str] | None = None, brief: bool = False
+) -> dict:
+    """The change as subscribers see it. Callers that have just written the links pass their names (no query);
+    ``brief`` leaves out the hosts and services (an event that lists the hosts it is about)."""
+    if brief:
+        hostnames, services = [], []
+    if hostnames is None:
+        hostnames = list(change.host_links.order_by("host__hostname").values_list("host__hostname", flat=True))
+    if services is None:
+        services = list(change.services.values_list("name", flat=True))
     return {
         "change": {
             "id": change.pk,
@@ -46,8 +57,25 @@ def change_payload(change: Change) -> dict:
             "needs_freeze_exception": change.needs_freeze_exception,
             "version": change.version,
             "url": settings.SITE_URL + change.get_absolute_url(),
-            "hosts": hostnames[:MAX_HOSTS_IN_PAYLOAD],
-            "host_count": len(hostnames),
-            "services": sorted(change.services.values_list("name", flat=True)),
+            **(
+                {}
+                if brief
+                else {
+                    "hosts": hostnames[:MAX_HOSTS_IN_PAYLOAD],
+                    "host_count": len(hostnames),
+                    "services": sorted(services),
+                }
+            ),
         }
+    }
+
+
+def host_states_payload(change: Change, transitions: dict[str, dict], *, at: dict[str, datetime], actor, note: str):
+    """``change.host_states``: which hosts moved from which state to which, and when (at most 200 of them)."""
+    listed = sorted(transitions)[:MAX_HOSTS_IN_PAYLOAD]
+    return change_payload(change, brief=True) | {
+        "host_states": {name: transitions[name] | {"at": _iso(at[name])} for name in listed},
+        "host_states_count": len(transitions),
+        "actor": actor.get_username() if actor is not None else None,
+        "note": note,
     }

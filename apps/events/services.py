@@ -10,10 +10,14 @@ def publish_event(*, event_type: str, payload: dict, dedup_key: str | None = Non
 
     ``dedup_key`` makes publishing idempotent: the same key publishes one event however often it is called.
     """
-    if dedup_key:
-        existing = OutboxEvent.objects.filter(dedup_key=dedup_key).first()
-        if existing:
-            return existing
+    if not dedup_key:
+        # Nothing to collide with: no savepoint (the hot ingest path publishes on every event).
+        event = OutboxEvent.objects.create(event_type=event_type, payload=payload)
+        enqueue_on_commit(dispatch_event, event.pk)
+        return event
+    existing = OutboxEvent.objects.filter(dedup_key=dedup_key).first()
+    if existing:
+        return existing
     try:
         with transaction.atomic():
             event = OutboxEvent.objects.create(event_type=event_type, payload=payload, dedup_key=dedup_key)

@@ -15,8 +15,10 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from apps.changes import permissions
+from apps.changes.choices import HostExecutionState
 from apps.changes.exceptions import ChangeError, ChangeForbidden
 from apps.changes.models import Change
+from apps.changes.services.execution import HostState
 from apps.changes.services.ingest import record_execution, record_unplanned_change
 from apps.ingest.models import IngestKind, IngestRecord
 from apps.inventory.models import Environment, Host, Service
@@ -31,6 +33,19 @@ class IngestConflict(ChangeError):
     http_status = 409
 
 
+@dataclass(frozen=True)
+class HostOutcome:
+    """One host of an event, with what happened there when the event says so (else its status implies it)."""
+
+    name: str
+    state: str | None = None
+    at: datetime | None = None
+
+
+# What an event's status says happened on a host it lists without an outcome of its own.
+STATE_FOR_STATUS = {"completed": HostExecutionState.APPLIED, "failed": HostExecutionState.FAILED}
+
+
 @dataclass
 class ChangeEvent:
     """A validated change event (apps.ingest.api.serializers builds it)."""
@@ -42,7 +57,7 @@ class ChangeEvent:
     source: str = ""
     custom_details: dict = field(default_factory=dict)
     links: list[dict] = field(default_factory=list)
-    hostnames: list[str] = field(default_factory=list)
+    hosts: list[HostOutcome] = field(default_factory=list)
     services: list[Service] = field(default_factory=list)
     environment: Environment | None = None
     kind: str = ""
@@ -50,6 +65,21 @@ class ChangeEvent:
     change: Change | None = None
     dedup_key: str | None = None
     raw: dict = field(default_factory=dict)
+
+    @property
+    def hostnames(self) -> list[str]:
+        return [outcome.name for outcome in self.hosts]
+
+    def host_states(self, hosts: list[Host]) -> dict[Host, HostState]:
+        """The state each host reached: its own outcome, else the one the status implies, at ``ended_at``."""
+        by_name = {host.hostname: host for host in hosts}
+        default = STATE_FOR_STATUS.get(self.status)
+        states = {}
+        for outcome in self.hosts:
+            state = outcome.state or default
+            if state is not None:
+                states[by_name[outcome.name]] = HostState(state, outcome.at or self.ended_at or self.started_at)
+        return states
 
 
 @dataclass
@@ -137,6 +167,7 @@ def _record_unplanned(actor, event: ChangeEvent) -> tuple[Change, list[Host], li
     change = record_unplanned_change(
         actor=actor,
         hosts=hosts,
+        host_states=event.host_states(hosts),
         services=event.services,
         note=f"Recorded from a change event (ingest) from {event.source or 'an unnamed source'}; "
         "it was never submitted or approved.",
@@ -167,6 +198,7 @@ def _record_report(actor, event: ChangeEvent) -> tuple[Change, list[Host], list[
         change=change,
         actor=actor,
         hosts=hosts,
+        host_states=event.host_states(hosts),
         status=event.status,
         started_at=event.started_at,
         ended_at=event.ended_at,

@@ -1,51 +1,22 @@
-import uuid
 from datetime import timedelta
 
 import pytest
-from django.core.cache.backends.locmem import LocMemCache
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from apps.accounts.api.throttling import ApiRateThrottle
-from apps.accounts.choices import TokenScope
-from apps.accounts.tokens import create_api_token
 from apps.approvals import services as approval_services
 from apps.changes import services
 from tests.factories import HostFactory, UserFactory, environment
 
 
 @pytest.fixture(autouse=True)
-def _private_throttle_counts(monkeypatch):
-    # Throttle counters live in the default cache (Redis when REDIS_URL is set, shared by parallel workers
-    # whose token ids collide): give each test its own empty cache instead.
-    monkeypatch.setattr(ApiRateThrottle, "cache", LocMemCache(f"throttle-{uuid.uuid4()}", {}))
+def _private_throttle_counts(private_throttle_counts):
+    """Every API test counts its requests in its own cache (see tests/conftest.py)."""
 
 
 @pytest.fixture
 def api():
     return APIClient()
-
-
-@pytest.fixture
-def token_for():
-    """``token_for(user, scope="read_write")`` → the plaintext token."""
-
-    def _token(user, scope=TokenScope.READ_WRITE, **kwargs):
-        return create_api_token(user=user, name="test", scope=scope, **kwargs).plaintext
-
-    return _token
-
-
-@pytest.fixture
-def as_user(token_for):
-    """``as_user(user, scope=...)`` → an APIClient sending that user's new token."""
-
-    def _client(user, scope=TokenScope.READ_WRITE):
-        client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token_for(user, scope)}")
-        return client
-
-    return _client
 
 
 @pytest.fixture

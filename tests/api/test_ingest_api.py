@@ -213,9 +213,10 @@ class TestUnplannedRows:
         event = _event(dedup_key="q0")
         del event["routing_key"]
         client.post(URL, event, format="json")
-        # Token, environment, dedup key, team, hosts, freezes, then the change, links, activity, ingest record, and
-        # the transaction's begin and end (a new change has no link rows whose window Change.save must update).
-        with django_assert_max_num_queries(12):
+        # Token, environment, dedup key, team, hosts, freezes, then the change, links, activity (creation and host
+        # states in one insert), its change.recorded outbox event, ingest record, and the transaction's begin and
+        # end (a new change has no link rows whose window Change.save must update).
+        with django_assert_max_num_queries(13):
             assert client.post(URL, event | {"dedup_key": "q1"}, format="json").status_code == 202
 
 
@@ -321,9 +322,9 @@ class TestExecutionReport:
         client.post(URL, {"payload": {"summary": "x"}, "change": change.pk, "hosts": ["web01.prod"]}, format="json")
         event = {"payload": {"summary": "y"}, "change": change.pk, "hosts": ["web02.prod", "web03.prod"]}
         # Token, the caller's teams (may they record changes at all), change, hosts, locked change, its links, the
-        # host states (lock, update, activity, in a savepoint), the actual times (change, host and service link
-        # rows), report activity, ingest record, and the transaction.
-        with django_assert_max_num_queries(18):
+        # host states (lock, update, activity, change.host_states event, in a savepoint), the actual times (change,
+        # host and service link rows), report activity, ingest record, and the transaction.
+        with django_assert_max_num_queries(19):
             assert client.post(URL, event, format="json").status_code == 202
 
 

@@ -20,7 +20,14 @@ def audit_value(value):
     return value
 
 
-def record_activity(
+def record_activity(**entry) -> ChangeActivity:
+    """Append one entry to a change's activity log (the arguments of activity_entry)."""
+    activity = activity_entry(**entry)
+    activity.save()
+    return activity
+
+
+def activity_entry(
     *,
     change: Change,
     actor,
@@ -30,9 +37,12 @@ def record_activity(
     from_status: str = "",
     to_status: str = "",
 ) -> ChangeActivity:
-    return ChangeActivity.objects.create(
+    """An unsaved entry: for a caller that appends several at once with bulk_create (which skips save())."""
+    who = actor if actor is not None and actor.is_authenticated else None
+    return ChangeActivity(
         change=change,
-        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor=who,
+        actor_name=who.get_username() if who is not None else "",
         action=action,
         note=note,
         changes=changes or {},

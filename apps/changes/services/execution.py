@@ -1,6 +1,11 @@
-"""Per-host execution: which hosts a change was applied on, failed on, skipped or rolled back."""
+"""Per-host execution: which hosts a change was applied on, failed on, skipped or rolled back.
 
-from collections.abc import Iterable
+Every per-host state write goes through apply_host_states: the person clicking the matrix, the API, a backout and
+a pipeline's change event alike. It writes one activity entry and publishes one ``change.host_states`` event.
+"""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
@@ -9,13 +14,73 @@ from django.utils import timezone
 
 from apps.changes import permissions
 from apps.changes.choices import ActivityAction, HostExecutionState
+from apps.changes.events import host_states_payload
 from apps.changes.exceptions import ChangeForbidden
 from apps.changes.models import Change, ChangeHost
 from apps.changes.services.audit import record_activity
+from apps.events.choices import EventType
+from apps.events.services import publish_event
 from apps.inventory.models import Host
 
 
+@dataclass(frozen=True)
+class HostState:
+    """What happened on one host, and when (None: now)."""
+
+    state: str
+    at: datetime | None = None
+
+
+def _check_states(states: Iterable[HostState]) -> None:
+    unknown = sorted({item.state for item in states} - set(HostExecutionState.values))
+    if unknown:
+        raise ValidationError(
+            {"state": f"Unknown state {unknown[0]!r}. Valid: {', '.join(HostExecutionState.values)}."}
+        )
+
+
 @transaction.atomic
+def apply_host_states(*, change: Change, states: Mapping[Host, HostState], actor, note: str = "") -> list[str]:
+    """Record each host's execution state of ``change``; returns the hostnames whose state changed.
+
+    A host already in the reported state keeps its link untouched (a repeated report changes nothing).
+    """
+    _check_states(states.values())
+    if actor is not None and not permissions.can_edit(actor, change):
+        raise ChangeForbidden("Only the requester, members of the change's team, or staff can record execution.")
+    wanted = {host.pk: item for host, item in states.items()}
+    links = list(
+        ChangeHost.objects.select_for_update(of=("self",))
+        .filter(change=change, host_id__in=wanted)
+        .select_related("host")
+    )
+    missing = set(wanted) - {link.host_id for link in links}
+    if missing:
+        names = sorted(Host.objects.filter(pk__in=missing).values_list("hostname", flat=True))
+        raise ValidationError({"hosts": f"Not hosts of {change.reference}: {', '.join(names)}."})
+    now = timezone.now()
+    by = actor if actor is not None and actor.is_authenticated else None
+    transitions = {}
+    changed = []
+    for link in links:
+        item = wanted[link.host_id]
+        if link.state == item.state:
+            continue
+        transitions[link.host.hostname] = {"before": link.state, "after": item.state}
+        link.state, link.state_changed_at, link.note, link.state_changed_by = item.state, item.at or now, note[:500], by
+        changed.append(link)
+    if not changed:
+        return []
+    ChangeHost.objects.bulk_update(changed, ["state", "state_changed_at", "state_changed_by", "note"])
+    record_activity(change=change, actor=actor, action=ActivityAction.HOST_STATE, note=note, changes=transitions)
+    at = {link.host.hostname: link.state_changed_at for link in changed}
+    publish_event(
+        event_type=EventType.CHANGE_HOST_STATES,
+        payload=host_states_payload(change, transitions, at=at, actor=by, note=note),
+    )
+    return sorted(transitions)
+
+
 def set_host_states(
     *,
     change: Change,
@@ -25,35 +90,7 @@ def set_host_states(
     note: str = "",
     at: datetime | None = None,
 ) -> list[str]:
-    """Record the execution state of a change on some of its hosts; returns the hostnames updated."""
-    if state not in HostExecutionState.values:
-        raise ValidationError({"state": f"Unknown state {state!r}. Valid: {', '.join(HostExecutionState.values)}."})
-    if actor is not None and not permissions.can_edit(actor, change):
-        raise ChangeForbidden("Only the requester, members of the change's team, or staff can record execution.")
-    host_ids = [host.pk for host in hosts]
-    links = list(
-        ChangeHost.objects.select_for_update(of=("self",))
-        .filter(change=change, host_id__in=host_ids)
-        .select_related("host")
-    )
-    missing = set(host_ids) - {link.host_id for link in links}
-    if missing:
-        names = sorted(Host.objects.filter(pk__in=missing).values_list("hostname", flat=True))
-        raise ValidationError({"hosts": f"Not hosts of {change.reference}: {', '.join(names)}."})
-    at = at or timezone.now()
-    changed = [link for link in links if link.state != state]
-    for link in changed:
-        before = link.state
-        link.state, link.state_changed_at, link.note = state, at, note[:500]
-        link.state_changed_by = actor if actor is not None and actor.is_authenticated else None
-        link._before = before
-    ChangeHost.objects.bulk_update(changed, ["state", "state_changed_at", "state_changed_by", "note"])
-    if changed:
-        record_activity(
-            change=change,
-            actor=actor,
-            action=ActivityAction.HOST_STATE,
-            note=note,
-            changes={link.host.hostname: {"before": link._before, "after": state} for link in changed},
-        )
-    return sorted(link.host.hostname for link in changed)
+    """Record one execution state of a change on some of its hosts; returns the hostnames updated."""
+    item = HostState(state, at)
+    _check_states([item])
+    return apply_host_states(change=change, states=dict.fromkeys(hosts, item), actor=actor, note=note)

@@ -7,7 +7,8 @@ outside the approved window, hosts not planned. The flags go into the activity e
 warnings.
 """
 
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -16,16 +17,20 @@ from django.utils import timezone
 
 from apps.changes import permissions
 from apps.changes.choices import ActivityAction, ChangeStatus, HostExecutionState
+from apps.changes.events import MAX_HOSTS_IN_PAYLOAD as MAX_HOSTS
+from apps.changes.events import change_payload
 from apps.changes.exceptions import ChangeForbidden
-from apps.changes.models import Change, ChangeHost
+from apps.changes.models import Change, ChangeActivity, ChangeHost
 from apps.changes.services import review
-from apps.changes.services.audit import audit_value, record_activity
-from apps.changes.services.execution import set_host_states
+from apps.changes.services.audit import activity_entry, audit_value, record_activity
+from apps.changes.services.execution import HostState, apply_host_states
+from apps.events.choices import EventType
+from apps.events.services import publish_event
 from apps.inventory.models import Host, Service
 
 RUNNABLE = (ChangeStatus.APPROVED, ChangeStatus.IN_PROGRESS)
-# Report status -> the state its hosts get. An in-progress report leaves the hosts' states alone.
-HOST_STATE_FOR = {"completed": HostExecutionState.APPLIED, "failed": HostExecutionState.FAILED}
+# Report statuses that end the execution (its actual end is recorded).
+FINISHED = ("completed", "failed")
 
 
 def _fmt(value: datetime) -> str:
@@ -55,17 +60,33 @@ def execution_flags(change: Change, *, started_at: datetime, ended_at: datetime 
 _INSTANCE_FIELDS = ["environment", "requester", "team", "template"]
 
 
+def _describe_outcomes(states: Mapping[str, str]) -> str:
+    counts = Counter(states.values())
+    parts = [f"{HostExecutionState(state).label.lower()} on {count}" for state, count in sorted(counts.items())]
+    return ", ".join(parts)
+
+
 @transaction.atomic(savepoint=False)
 def record_unplanned_change(
-    *, actor, hosts: Iterable[Host] = (), services: Iterable[Service] = (), note: str = "", **fields
+    *,
+    actor,
+    hosts: Iterable[Host] = (),
+    host_states: Mapping[Host, HostState] | None = None,
+    services: Iterable[Service] = (),
+    note: str = "",
+    **fields,
 ) -> Change:
     """Record a change that already happened (never submitted): the rows and activity entry of create_change.
+
+    ``host_states`` is what the event said happened on each host (hosts not in it stay pending). The links are
+    inserted in that state, with a HOST_STATE activity entry, as if apply_host_states had recorded them.
 
     The ingest path runs once per pipeline event, so it skips what create_change needs only for edits: a new
     change has no links to diff, no savepoint (the caller's transaction rolls back as a whole), no existence
     query per foreign key, and no query per CHECK constraint (Change.clean checks the same orders in Python).
     Whatever create_change gains on creation (an event, another row) must be added here too.
     """
+    host_states = host_states or {}
     change = Change(**fields)
     if change.requester_id is None and actor is not None and actor.is_authenticated:
         change.requester = actor
@@ -79,19 +100,50 @@ def record_unplanned_change(
             through(change=change, service_id=pk, eff_start=change.eff_start, eff_end=change.eff_end)
             for pk in unique_services
         )
-    unique_hosts = {host.pk: host for host in hosts}
-    ChangeHost.objects.bulk_create(
-        ChangeHost(change=change, host=host, eff_start=change.eff_start, eff_end=change.eff_end)
-        for host in unique_hosts.values()
-    )
+    unique_hosts = {host.pk: host for host in [*hosts, *host_states]}
+    by = actor if actor is not None and actor.is_authenticated else None
+    links = []
+    for host in unique_hosts.values():
+        link = ChangeHost(change=change, host=host, eff_start=change.eff_start, eff_end=change.eff_end)
+        reported = host_states.get(host)
+        if reported is not None and reported.state != HostExecutionState.PENDING:
+            link.state, link.state_changed_at, link.state_changed_by = reported.state, reported.at or change.eff_end, by
+        links.append(link)
+    ChangeHost.objects.bulk_create(links)
     added = sorted(host.hostname for host in unique_hosts.values())
-    record_activity(
-        change=change,
-        actor=actor,
-        action=ActivityAction.CREATED,
-        to_status=change.status,
-        note=note,
-        changes={"hosts": {"before": [], "after": added}} if added else {},
+    entries = [
+        activity_entry(
+            change=change,
+            actor=actor,
+            action=ActivityAction.CREATED,
+            to_status=change.status,
+            note=note,
+            changes={"hosts": {"before": [], "after": added}} if added else {},
+        )
+    ]
+    states = {link.host.hostname: link.state for link in links if link.state != HostExecutionState.PENDING}
+    if states:
+        entries.append(
+            activity_entry(
+                change=change,
+                actor=actor,
+                action=ActivityAction.HOST_STATE,
+                note=f"Reported by the change event: {_describe_outcomes(states)}.",
+                changes={name: {"before": HostExecutionState.PENDING, "after": s} for name, s in states.items()},
+            )
+        )
+    ChangeActivity.objects.bulk_create(entries)
+    at = {link.host.hostname: link.state_changed_at for link in links if link.state != HostExecutionState.PENDING}
+    publish_event(
+        event_type=EventType.CHANGE_RECORDED,
+        payload=change_payload(change, hostnames=added, services=[s.name for s in unique_services.values()])
+        | {
+            "host_states": {
+                name: {"state": states[name], "at": at[name].isoformat()} for name in sorted(states)[:MAX_HOSTS]
+            },
+            "actor": by.get_username() if by is not None else None,
+            "note": note,
+        },
     )
     return change
 
@@ -125,14 +177,20 @@ def record_execution(
     change: Change,
     actor,
     hosts: Iterable[Host],
+    host_states: Mapping[Host, HostState] | None = None,
     status: str,
     started_at: datetime,
     ended_at: datetime | None,
     source: str = "",
     summary: str = "",
 ) -> list[str]:
-    """Record a pipeline's report that ``change`` ran on ``hosts``; returns the warnings (also logged)."""
-    locked = Change.objects.select_for_update().select_related("environment").get(pk=change.pk)
+    """Record a pipeline's report that ``change`` ran on ``hosts``; returns the warnings (also logged).
+
+    ``host_states`` is the outcome reported for each host (a host missing from it keeps its state).
+    """
+    # The team and requester are read with it for the change.host_states event.
+    locked = Change.objects.select_for_update(of=("self",)).select_related("environment", "team", "requester")
+    locked = locked.get(pk=change.pk)
     if actor is not None and not permissions.can_edit(actor, locked):
         raise ChangeForbidden("Only the requester, members of the change's team, or staff can report its execution.")
     hosts = list(hosts)
@@ -140,11 +198,12 @@ def record_execution(
     extra = _add_unplanned_hosts(locked, hosts, actor)
     if extra:
         warnings.append(f"Executed on hosts not in the plan (added to {locked.reference}): {', '.join(extra)}.")
-    if status in HOST_STATE_FOR and hosts:
-        set_host_states(change=locked, hosts=hosts, state=HOST_STATE_FOR[status], actor=actor, note=summary[:500])
+    reported = {host: item for host, item in (host_states or {}).items() if item.state != HostExecutionState.PENDING}
+    if reported:
+        apply_host_states(change=locked, states=reported, actor=actor, note=summary[:500])
 
     times = {"actual_start": min(filter(None, [locked.actual_start, started_at]))}
-    if status in HOST_STATE_FOR and ended_at is not None:
+    if status in FINISHED and ended_at is not None:
         times["actual_end"] = max(filter(None, [locked.actual_end, ended_at]))
     diff = {
         name: {"before": audit_value(getattr(locked, name)), "after": audit_value(value)}
@@ -158,7 +217,11 @@ def record_execution(
         locked.save(update_fields=[*times, "updated"])
 
     where = f"{len(hosts)} host{'s' if len(hosts) != 1 else ''}" if hosts else "no hosts listed"
-    lines = [f"Execution reported by a change event from {source or 'an unnamed source'}: {status}, {where}."]
+    outcome = _describe_outcomes({host.hostname: item.state for host, item in reported.items()})
+    lines = [
+        f"Execution reported by a change event from {source or 'an unnamed source'}: {status}, {where}"
+        + (f" ({outcome})." if outcome else ".")
+    ]
     if summary:
         lines.append(summary)
     lines.extend(f"⚠ {warning}" for warning in warnings)

@@ -85,9 +85,17 @@ def create_change(
         note=note,
         changes={"hosts": {"before": [], "after": added}} if added else {},
     )
+    publish_event(
+        event_type=EventType.CHANGE_CREATED,
+        payload=change_payload(change) | {"actor": _actor_name(actor), "note": note},
+    )
     if submit:
         change = transition_change(change=change, target=ChangeStatus.SUBMITTED, actor=actor)
     return change
+
+
+def _actor_name(actor) -> str | None:
+    return actor.get_username() if actor is not None and actor.is_authenticated else None
 
 
 def _field_diff(locked: Change, fields: dict, services) -> dict[str, dict]:
@@ -273,10 +281,9 @@ def transition_change(
     if current == ChangeStatus.APPROVED and target == ChangeStatus.SUBMITTED:
         event_type = EventType.CHANGE_REAPPROVAL
     if event_type:
-        actor_name = actor.get_username() if actor is not None and actor.is_authenticated else None
         publish_event(
             event_type=event_type,
-            payload=change_payload(locked) | {"from_status": current, "note": note, "actor": actor_name},
+            payload=change_payload(locked) | {"from_status": current, "note": note, "actor": _actor_name(actor)},
         )
     if target == ChangeStatus.SUBMITTED:
         locked = _open_approval_round(locked)

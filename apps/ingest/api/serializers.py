@@ -2,13 +2,14 @@
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.changes.api.serializers import MAX_HOSTS, resolve_services, unknown_services_message
-from apps.changes.choices import ChangeKind, LinkKind
+from apps.changes.choices import ChangeKind, HostExecutionState, LinkKind
 from apps.changes.models import Change
 from apps.core.api.fields import BoundedDateTimeField, SafeJSONField, unstorable_json
-from apps.ingest.services import ChangeEvent
+from apps.ingest.services import ChangeEvent, HostOutcome
 from apps.inventory.models import Environment, Service, hostname_validator
 
 STATUSES = ("completed", "failed", "in_progress")
@@ -32,6 +33,51 @@ class EventLinkSerializer(serializers.Serializer):
     text = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
 
+HOST_OUTCOME_SCHEMA = {
+    "oneOf": [
+        {"type": "string", "description": "A hostname: its state is the one the event's status implies."},
+        {
+            "type": "object",
+            "required": ["name"],
+            "properties": {
+                "name": {"type": "string", "maxLength": 253},
+                "state": {"type": "string", "enum": list(HostExecutionState.values)},
+                "at": {"type": "string", "format": "date-time", "description": "Default: ended_at."},
+            },
+        },
+    ]
+}
+
+
+@extend_schema_field(HOST_OUTCOME_SCHEMA)
+class HostOutcomeField(serializers.Field):
+    """A hostname, or ``{"name": …, "state": …, "at": …}`` for a host whose outcome differs from the event's."""
+
+    default_error_messages = {
+        "invalid": 'Give a hostname or an object {{"name": "web01", "state": "failed", "at": "<ISO 8601>"}}.',
+        "unknown_keys": "Unknown keys {keys}. Allowed: name, state, at.",
+        "state": f"Unknown state {{state!r}}. Valid: {', '.join(HostExecutionState.values)}.",
+    }
+
+    def to_internal_value(self, data) -> HostOutcome:
+        if isinstance(data, str):
+            data = {"name": data}
+        if not isinstance(data, dict) or not isinstance(data.get("name"), str):
+            self.fail("invalid")
+        unknown = sorted(set(data) - {"name", "state", "at"})
+        if unknown:
+            self.fail("unknown_keys", keys=", ".join(map(str, unknown)))
+        name = serializers.CharField(max_length=253).run_validation(data["name"]).strip().lower()
+        state = data.get("state")
+        if state is not None and state not in HostExecutionState.values:
+            self.fail("state", state=state)
+        at = BoundedDateTimeField().run_validation(data["at"]) if data.get("at") is not None else None
+        return HostOutcome(name=name, state=state, at=at)
+
+    def to_representation(self, value):
+        return value.name
+
+
 class ChangeEventSerializer(serializers.Serializer):
     routing_key = serializers.CharField(
         required=False, allow_blank=True, max_length=MAX_KEY, help_text="Mapped to a service when it names one."
@@ -39,10 +85,11 @@ class ChangeEventSerializer(serializers.Serializer):
     payload = EventPayloadSerializer()
     links = EventLinkSerializer(many=True, required=False, max_length=50)
     hosts = serializers.ListField(
-        child=serializers.CharField(max_length=253),
+        child=HostOutcomeField(),
         required=False,
         max_length=MAX_HOSTS,
-        help_text="Hostnames; unknown ones are created unverified (in `environment`).",
+        help_text="Hostnames, or objects with a host's own outcome (`state`, `at`) where it differs from the "
+        "event's status; unknown hosts are created unverified (in `environment`).",
     )
     services = serializers.ListField(
         child=serializers.CharField(max_length=100), required=False, max_length=500, help_text="Service names."
@@ -64,8 +111,14 @@ class ChangeEventSerializer(serializers.Serializer):
         required=False, allow_blank=True, max_length=MAX_KEY, help_text="Or the Idempotency-Key header."
     )
 
-    def validate_hosts(self, names):
-        wanted = list(dict.fromkeys(name.strip().lower() for name in names if name.strip()))
+    def validate_hosts(self, outcomes: list[HostOutcome]) -> list[HostOutcome]:
+        wanted: dict[str, HostOutcome] = {}
+        for outcome in outcomes:
+            if not outcome.name:
+                continue
+            if outcome.name in wanted and wanted[outcome.name] != outcome:
+                raise serializers.ValidationError(f"{outcome.name} is listed twice with different outcomes.")
+            wanted[outcome.name] = outcome
         invalid = []
         for name in wanted:
             try:
@@ -76,7 +129,7 @@ class ChangeEventSerializer(serializers.Serializer):
             raise serializers.ValidationError(
                 f"Not valid hostnames: {', '.join(invalid[:50])}. Use letters, digits, dots and hyphens."
             )
-        return wanted
+        return list(wanted.values())
 
     def validate_services(self, refs) -> list[Service]:
         services, unknown = resolve_services(refs)
@@ -141,7 +194,7 @@ class ChangeEventSerializer(serializers.Serializer):
             source=data["payload"].get("source", ""),
             custom_details=data["payload"].get("custom_details") or {},
             links=links,
-            hostnames=data.get("hosts", []),
+            hosts=data.get("hosts", []),
             services=services,
             environment=data.get("environment"),
             kind=data.get("kind", ""),
