@@ -4,7 +4,7 @@ Calendar clients (Outlook, Google, Thunderbird) cannot log in, so the URL carrie
 from the user's profile; a missing, wrong or revoked token is a 404 that reveals nothing. Both feeds take
 the calendar's filters (``ChangeFilterSet``).
 
-The ICS feed covers FEED_PAST before now to FEED_FUTURE after it, at most MAX_FEED_EVENTS changes, so a
+The ICS feed covers FEED_PAST before today (UTC) to FEED_FUTURE after it, at most MAX_FEED_EVENTS changes, so a
 subscription stays small. Recurring freeze windows are exported occurrence by occurrence (expanded by
 ``apps.changes.freeze`` in the site's zone), not as RRULEs: clients disagree on RRULE time zones.
 
@@ -12,18 +12,24 @@ User text is normalised for both formats (``ical_text``, ``xml_text``): CR LF an
 control characters neither RFC 5545 TEXT nor XML 1.0 can carry are dropped (C0 except tab and LF, and DEL;
 the Atom feed drops C1 controls too). icalendar escapes commas, semicolons, backslashes and newlines and
 folds lines at 75 octets without splitting a UTF-8 character; Django's Atom generator escapes markup.
+
+Clients poll, so each feed has validators (``FeedVersion``: a weak ETag and Last-Modified) computed without
+building the feed (see "Validators" below); the views answer 304 from them.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
+from functools import cached_property
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
-from django.db.models import QuerySet
+from django.db.models import Count, Max, QuerySet
 from django.http import Http404, HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -45,6 +51,9 @@ FEED_FUTURE = timedelta(days=180)
 MAX_FEED_EVENTS = 5000
 ATOM_ITEMS = 50
 MAX_TOKEN_LENGTH = 64
+# Part of every validator: bump it when what the feeds contain or how it is written changes, so clients holding
+# a copy made by the previous code fetch the new one instead of getting a 304.
+FEED_FORMAT = 1
 ICS_STATUS = {
     ChangeStatus.CANCELLED: "CANCELLED",
     ChangeStatus.REJECTED: "CANCELLED",
@@ -106,8 +115,19 @@ def feed_request(request: HttpRequest, queryset: QuerySet[Change]) -> FeedReques
     return FeedRequest(user=user, filterset=filterset)
 
 
+def feed_day(now: datetime) -> datetime:
+    """The UTC midnight that begins ``now``'s day: the ICS window moves once a day, not with every request."""
+    return datetime.combine(now.astimezone(UTC).date(), time.min, tzinfo=UTC)
+
+
 def feed_window(now: datetime) -> tuple[datetime, datetime]:
-    return now - FEED_PAST, now + FEED_FUTURE
+    """From FEED_PAST before today to the end of the day FEED_FUTURE ahead, in whole UTC days.
+
+    Whole days keep the feed a function of the data and the date (its description names both dates): the same
+    data gives the same feed all day, so the validators below can be computed from the data alone.
+    """
+    day = feed_day(now)
+    return day - FEED_PAST, day + FEED_FUTURE + timedelta(days=1)
 
 
 def absolute(path: str) -> str:
@@ -164,10 +184,28 @@ def change_event(change: Change, links: Links) -> Event:
     return event
 
 
+def _freeze_environments(window) -> str:
+    return ", ".join(str(environment) for environment in window.environments.all())
+
+
+def _freeze_facts(occurrence: FreezeOccurrence) -> tuple:
+    """Everything ``freeze_event`` reads of an occurrence; the ICS validator hashes exactly this."""
+    window = occurrence.window
+    return (
+        window.pk,
+        window.name,
+        window.reason,
+        window.created,
+        occurrence.start,
+        occurrence.end,
+        _freeze_environments(window),
+    )
+
+
 def freeze_event(occurrence: FreezeOccurrence) -> Event:
     window = occurrence.window
     start = occurrence.start.astimezone(UTC)
-    environments = ", ".join(str(environment) for environment in window.environments.all())
+    environments = _freeze_environments(window)
     event = Event()
     event.add("uid", f"freeze-{window.pk}-{start:%Y%m%dT%H%M%SZ}@{_uid_domain()}")
     event.add("sequence", 0)
@@ -182,32 +220,124 @@ def freeze_event(occurrence: FreezeOccurrence) -> Event:
     return event
 
 
-def build_ics(request: HttpRequest, *, now: datetime | None = None) -> tuple[bytes, bool]:
-    """The calendar body and whether it was cut at MAX_FEED_EVENTS."""
-    now = now or timezone.now()
-    start, end = feed_window(now)
-    feed = feed_request(request, changes_in_window(start, end))
-    changes = list(feed.queryset[: MAX_FEED_EVENTS + 1])
-    truncated = len(changes) > MAX_FEED_EVENTS
-    changes = changes[:MAX_FEED_EVENTS]
-    links = load_links([change.pk for change in changes])
-    calendar = Calendar()
-    calendar.add("prodid", "-//ChangePortal//Change calendar//EN")
-    calendar.add("version", "2.0")
-    calendar.add("calscale", "GREGORIAN")
-    calendar.add("x-wr-calname", "ChangePortal changes")
-    calendar.add(
-        "x-wr-caldesc",
-        f"Changes from {start:%Y-%m-%d} to {end:%Y-%m-%d} (UTC)"
-        + (f"; only the first {MAX_FEED_EVENTS}, narrow the filters to see the rest" if truncated else ""),
-    )
-    calendar.add("refresh-interval", timedelta(minutes=15), parameters={"VALUE": "DURATION"})
-    calendar.add("x-published-ttl", "PT15M")
-    for change in changes:
-        calendar.add_component(change_event(change, links))
-    for occurrence in freeze_occurrences(start=start, end=end, environment_ids=environment_ids(feed.filterset)):
-        calendar.add_component(freeze_event(occurrence))
-    return calendar.to_ical(), truncated
+# --- Validators ---------------------------------------------------------------------------------------------------
+#
+# A poll is answered from the data the feed is made of, without building it: every save of a change sets its
+# ``updated`` (auto_now), so
+# - ICS: the count and the latest ``updated`` of the changes in the window (one aggregate query) move whenever a
+#   change is created, edited (moved into or out of the window or the filters included) or deleted;
+# - Atom: the (id, updated) of the ATOM_ITEMS latest changes (one index scan, cheaper than counting every change)
+#   are exactly what decides which entries the feed holds and in which version.
+# Freeze windows have no ``updated`` field: the ICS feed reads their occurrences anyway (two small queries), so the
+# validator hashes everything the feed shows of them (``_freeze_facts``). What carries no timestamp at all (renamed
+# environments, teams, services, hosts or users; hosts added to a change by an execution report without saving the
+# change) is only caught by ``day``, part of every validator: it reaches the clients within a UTC day.
+# The token user's time zone is not part of it because it does not change the output: both feeds are written in
+# UTC (freeze rules expand in the site's zone). Neither is the token: every user's feed shows the same changes.
+#
+# The ETag is weak: a gzip-compressed and a plain response are the same feed, not the same bytes (Django's gzip
+# also adds random bytes against BREACH). Last-Modified is the latest ``updated``, freeze window creation or
+# ``day``; it cannot see a freeze window's edit or a deletion, which only the ETag reflects (If-None-Match wins
+# over If-Modified-Since), so a client that sends only If-Modified-Since sees those on the next day.
+
+
+@dataclass(frozen=True)
+class FeedVersion:
+    """A feed's validators: ``etag`` (weak, quoted) and ``last_modified``."""
+
+    etag: str
+    last_modified: datetime
+
+
+def feed_version(
+    kind: str, feed: FeedRequest, day: datetime, *, content: object, times: Sequence[datetime | None] = ()
+) -> FeedVersion:
+    """The validators of a feed from a summary of its ``content`` (anything with a stable repr) and its
+    modification ``times``."""
+    parts = (kind, FEED_FORMAT, settings.SITE_URL, feed.filterset.data.urlencode(), day, content)
+    digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
+    return FeedVersion(etag=f'W/"{kind}-{digest}"', last_modified=max(moment for moment in (day, *times) if moment))
+
+
+@dataclass
+class IcsFeed:
+    """The ICS feed of one request: the token and the filters are checked on creation (Http404, BadFilters), then
+    ``version`` answers a conditional request and ``render()`` writes the calendar."""
+
+    feed: FeedRequest
+    day: datetime
+
+    @classmethod
+    def from_request(cls, request: HttpRequest, *, now: datetime | None = None) -> IcsFeed:
+        day = feed_day(now or timezone.now())
+        start, end = feed_window(day)
+        return cls(feed=feed_request(request, changes_in_window(start, end)), day=day)
+
+    @property
+    def window(self) -> tuple[datetime, datetime]:
+        return feed_window(self.day)
+
+    @cached_property
+    def freezes(self) -> list[FreezeOccurrence]:
+        start, end = self.window
+        return freeze_occurrences(start=start, end=end, environment_ids=environment_ids(self.feed.filterset))
+
+    @cached_property
+    def version(self) -> FeedVersion:
+        # Over (pk, updated) only: the multiple-choice filters make the queryset DISTINCT (over every column).
+        changes = self.feed.queryset.order_by().values("pk", "updated")
+        stats = changes.aggregate(count=Count("pk"), updated=Max("updated"))
+        freezes = [_freeze_facts(occurrence) for occurrence in self.freezes]
+        times = [stats["updated"], *(occurrence.window.created for occurrence in self.freezes)]
+        return feed_version("ics", self.feed, self.day, content=(stats, freezes), times=times)
+
+    def render(self) -> tuple[bytes, bool]:
+        """The calendar body and whether it was cut at MAX_FEED_EVENTS."""
+        start, end = self.window
+        changes = list(self.feed.queryset[: MAX_FEED_EVENTS + 1])
+        truncated = len(changes) > MAX_FEED_EVENTS
+        changes = changes[:MAX_FEED_EVENTS]
+        links = load_links([change.pk for change in changes])
+        calendar = Calendar()
+        calendar.add("prodid", "-//ChangePortal//Change calendar//EN")
+        calendar.add("version", "2.0")
+        calendar.add("calscale", "GREGORIAN")
+        calendar.add("x-wr-calname", "ChangePortal changes")
+        last_day = end - timedelta(days=1)
+        calendar.add(
+            "x-wr-caldesc",
+            f"Changes from {start:%Y-%m-%d} to {last_day:%Y-%m-%d} (UTC)"
+            + (f"; only the first {MAX_FEED_EVENTS}, narrow the filters to see the rest" if truncated else ""),
+        )
+        calendar.add("refresh-interval", timedelta(minutes=15), parameters={"VALUE": "DURATION"})
+        calendar.add("x-published-ttl", "PT15M")
+        for change in changes:
+            calendar.add_component(change_event(change, links))
+        for occurrence in self.freezes:
+            calendar.add_component(freeze_event(occurrence))
+        return calendar.to_ical(), truncated
+
+
+@dataclass
+class AtomFeed:
+    """The Atom feed of one request, like IcsFeed; ``ChangeAtomFeed`` writes it."""
+
+    feed: FeedRequest
+    day: datetime
+
+    @classmethod
+    def from_request(cls, request: HttpRequest, *, now: datetime | None = None) -> AtomFeed:
+        queryset = Change.objects.select_related("environment", "team", "requester")
+        return cls(feed=feed_request(request, queryset), day=feed_day(now or timezone.now()))
+
+    @cached_property
+    def version(self) -> FeedVersion:
+        latest = list(atom_items(self.feed.queryset).values_list("pk", "updated"))
+        return feed_version("atom", self.feed, self.day, content=latest, times=[row[1] for row in latest[:1]])
+
+
+def atom_items(queryset: QuerySet[Change]) -> QuerySet[Change]:
+    return queryset.order_by("-updated", "-id")[:ATOM_ITEMS]
 
 
 class ChangeAtomFeed(Feed):
@@ -217,9 +347,8 @@ class ChangeAtomFeed(Feed):
     title = "ChangePortal: recently updated changes"
     subtitle = "Changes created or edited most recently, dev and ops together."
 
-    def get_object(self, request, *args, **kwargs):
-        queryset = Change.objects.select_related("environment", "team", "requester")
-        return feed_request(request, queryset)
+    def get_object(self, request, *args, feed: AtomFeed | None = None, **kwargs):
+        return (feed or AtomFeed.from_request(request)).feed
 
     def link(self, obj):
         return absolute(reverse("schedule:calendar"))
@@ -228,7 +357,7 @@ class ChangeAtomFeed(Feed):
         return absolute(reverse("schedule:feed_atom"))
 
     def items(self, obj):
-        return obj.queryset.order_by("-updated", "-id")[:ATOM_ITEMS]
+        return atom_items(obj.queryset)
 
     def item_title(self, item):
         return xml_text(f"{item.reference} [{item.environment}] {item.title} ({item.get_status_display()})")
