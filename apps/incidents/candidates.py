@@ -34,11 +34,13 @@ INACTIVE = ChangeStatus.inactive()  # draft, rejected, cancelled: never suspects
 
 @dataclass(frozen=True)
 class Window:
-    """[start, at] is looked at; (at, after_end] holds the changes that began after the incident."""
+    """[start, at] is looked at; (at, after_end] holds the changes that began after the incident, or (at, resolved_at)
+    for an incident resolved by then: what began once it was over is not part of it."""
 
     at: datetime
     hours: int
     now: datetime
+    resolved_at: datetime | None = None
 
     @property
     def start(self) -> datetime:
@@ -54,7 +56,18 @@ class Window:
 
     @property
     def after_end(self) -> datetime:
-        return max(self.at, min(self.now, self.at + timedelta(hours=self.hours)))
+        end = min(self.now, self.at + timedelta(hours=self.hours))
+        if self.resolved_at is not None:
+            end = min(end, self.resolved_at)
+        return max(self.at, end)
+
+    @property
+    def started_by_end(self) -> dict[str, datetime]:
+        """The upper bound of every scan on the effective start: after_end, or just before the resolution."""
+        end = self.after_end
+        if self.resolved_at is not None and self.at < end == self.resolved_at:
+            return {"eff_start__lt": end}
+        return {"eff_start__lte": end}
 
 
 @dataclass(frozen=True)
@@ -123,7 +136,7 @@ def direct_links(targets: list[Target], window: Window, starts: dict[int, dateti
         ChangeHost.objects.filter(
             host_id__in=[t.host.pk for t in targets],
             eff_start__gt=window.drift_floor,
-            eff_start__lte=window.after_end,
+            **window.started_by_end,
         )
         .filter(
             (
@@ -161,7 +174,7 @@ def service_and_environment_links(
         Change.objects.filter(
             environment_id__in=env_ids,
             eff_start__gt=window.overlap_floor,
-            eff_start__lte=window.after_end,
+            **window.started_by_end,
         )
         .filter(_overlaps(window))
         .exclude(status__in=INACTIVE)
@@ -189,7 +202,7 @@ def _status_exceptions(window: Window) -> tuple[set[int], set[int]]:
         Change.objects.filter(
             status__in=[*INACTIVE, ChangeStatus.IN_PROGRESS],
             eff_start__gt=window.overlap_floor,
-            eff_start__lte=window.after_end,
+            **window.started_by_end,
         )
         .order_by()
         .values_list("pk", "status")
@@ -212,7 +225,7 @@ def _add_peer_links(found, service_ids: set[int], env_ids: set[int], window: Win
             host__services__in=service_ids,
             host__environment_id__in=env_ids,
             eff_start__gt=window.overlap_floor,
-            eff_start__lte=window.after_end,
+            **window.started_by_end,
         )
         .filter(overlapping)
         .order_by()

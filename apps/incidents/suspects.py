@@ -15,7 +15,7 @@ from apps.changes.choices import ChangeKind, ChangeStatus, HostExecutionState
 from apps.changes.models import Change
 from apps.incidents import ranking
 from apps.incidents.candidates import Facts, LinkRow, Target, Window, gather, targets_for
-from apps.incidents.choices import SuspectScope
+from apps.incidents.choices import IncidentStatus, SuspectScope
 from apps.incidents.models import DEFAULT_WINDOW_HOURS, MAX_WINDOW_HOURS, Incident, SuspectMark
 from apps.inventory.models import Host
 
@@ -286,16 +286,18 @@ def suspects_for_hosts(
     now: datetime | None = None,
     extra_service_ids=(),
     limit: int = MAX_LISTED,
+    resolved_at: datetime | None = None,
 ) -> SuspectReport:
     """Suspects for ``hosts`` (environment loaded) at ``at``, looking back ``hours``; merged across hosts.
 
     Every candidate is ranked (the totals count them all); ``suspects`` and ``after`` keep the first ``limit``.
+    With ``resolved_at`` (a resolved incident), ``after`` holds only the changes that began before it.
     """
     if not 1 <= hours <= MAX_WINDOW_HOURS:
         raise ValueError(f"hours must be between 1 and {MAX_WINDOW_HOURS}.")
     if limit < 1:
         raise ValueError("limit must be at least 1.")
-    window = Window(at=at, hours=hours, now=now or timezone.now())
+    window = Window(at=at, hours=hours, now=now or timezone.now(), resolved_at=resolved_at)
     targets = targets_for(hosts, extra_service_ids)
     facts = gather(targets, window, after_limit=limit)
     merged = _merge(targets, facts, window)
@@ -355,6 +357,7 @@ def suspects_for_incident(incident: Incident, *, now: datetime | None = None, li
         now=now,
         extra_service_ids=service_ids,
         limit=limit,
+        resolved_at=incident.resolved_at if incident.status == IncidentStatus.RESOLVED else None,
     )
     marks = latest_marks(incident)
     for suspect in report.suspects + report.after:
