@@ -1,6 +1,8 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from apps.core.api.views import api_not_found
 
 urlpatterns = [
     path("", include("apps.core.urls")),
@@ -14,5 +16,7 @@ urlpatterns = [
     path("api/v1/", include("changeportal.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # Last of the API: any other path under /api/ (/api/v1/nope, /api/v1/changes/) is a JSON 404, not the HTML one.
+    re_path(r"^api/", api_not_found, name="api-not-found"),
     path("admin/", admin.site.urls),
 ]

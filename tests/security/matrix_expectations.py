@@ -70,6 +70,8 @@ UI_GET = {
     # they hold no data. Every operation they describe still needs a token or a session.
     "api-schema": PUBLIC,
     "api-docs": PUBLIC,
+    # Any other path under /api/ (the pattern's own URL is /api/): a JSON 404 for everybody, signed in or not.
+    "api-not-found": (404, 404, 404, 404, 404),
 }
 
 READ = (401, 200, 200, 200, 200, 200, 200)

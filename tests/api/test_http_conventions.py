@@ -1,0 +1,57 @@
+"""HTTP conventions every API path keeps: JSON errors even for paths that name no endpoint and wrong methods."""
+
+import pytest
+from django.test import Client
+
+pytestmark = pytest.mark.django_db
+
+
+def _json_error(response, status: int) -> dict:
+    assert response.status_code == status, response.content[:300]
+    assert response["Content-Type"] == "application/json", response["Content-Type"]
+    body = response.json()
+    assert body["detail"], body
+    return body
+
+
+class TestUnknownPaths:
+    @pytest.mark.parametrize(
+        "path",
+        [
+            "/api/v1/nope",
+            "/api/v1/changes/",  # the API's routes have no trailing slash
+            "/api/v1/changes/1/",
+            "/api/v1/hosts/web01.prod/",
+            "/api/v2/changes",
+            "/api/",
+            "/api/schema/nope",
+        ],
+    )
+    def test_are_a_json_404(self, as_user, requester, path):
+        body = _json_error(as_user(requester).get(path), 404)
+        assert path in body["detail"]
+
+    def test_are_a_json_404_for_anonymous_callers_and_every_method(self):
+        client = Client(enforce_csrf_checks=True)  # a POST is told the path is wrong, not that CSRF failed
+        for method in ("get", "post", "put", "patch", "delete", "head"):
+            response = getattr(client, method)("/api/v1/nope")
+            assert response.status_code == 404, method
+            assert response["Content-Type"] == "application/json", method
+
+    def test_a_missing_slash_on_the_schema_and_docs_still_redirects(self, client):
+        for path in ("/api/docs", "/api/schema"):
+            response = client.get(path)
+            assert response.status_code == 301 and response["Location"] == f"{path}/"
+
+    def test_pages_outside_the_api_keep_the_html_404(self, login, requester):
+        response = login(requester).get("/no-such-page/")
+        assert response.status_code == 404
+        assert response["Content-Type"].startswith("text/html")
+
+
+def test_a_wrong_method_is_a_json_405(as_user, requester, planned):
+    client = as_user(requester)
+    body = _json_error(client.delete("/api/v1/changes"), 405)
+    assert "DELETE" in body["detail"]
+    _json_error(client.delete(f"/api/v1/changes/{planned().pk}"), 405)
+    _json_error(client.get(f"/api/v1/changes/{planned().pk}/transition"), 405)
