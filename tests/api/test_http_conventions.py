@@ -1,7 +1,18 @@
-"""HTTP conventions every API path keeps: JSON errors even for paths that name no endpoint and wrong methods."""
+"""HTTP conventions every API path keeps: JSON errors even for paths that name no endpoint and wrong methods, and
+a Location header on every 201."""
+
+from datetime import timedelta
 
 import pytest
 from django.test import Client
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from apps.approvals.models import Approval
+from apps.changes import services
+from apps.changes.models import Change
+from apps.inventory.models import Host
+from tests.factories import ServiceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -55,3 +66,45 @@ def test_a_wrong_method_is_a_json_405(as_user, requester, planned):
     assert "DELETE" in body["detail"]
     _json_error(client.delete(f"/api/v1/changes/{planned().pk}"), 405)
     _json_error(client.get(f"/api/v1/changes/{planned().pk}/transition"), 405)
+
+
+class TestLocationOfWhatIsCreated:
+    def test_a_new_change(self, as_user, requester, hosts):
+        start = timezone.now() + timedelta(days=2)
+        body = {
+            "title": "Patch openssl",
+            "environment": "qa",
+            "planned_start": start.isoformat(),
+            "planned_end": (start + timedelta(hours=2)).isoformat(),
+            "hosts": ["web01.prod"],
+        }
+        client = as_user(requester)
+        response = client.post("/api/v1/changes", body, format="json")
+        assert response.status_code == 201, response.content
+        change = Change.objects.get()
+        assert response["Location"] == f"http://testserver/api/v1/changes/{change.pk}"
+        assert client.get(response["Location"]).json() == response.json()
+
+    def test_a_new_host(self, as_user, staff):
+        ServiceFactory(name="billing-web")
+        client = as_user(staff)
+        response = client.post("/api/v1/hosts", {"hostname": "DB07", "environment": "qa"}, format="json")
+        assert response.status_code == 201, response.content
+        host = Host.objects.get(hostname="db07")
+        assert response["Location"] == f"http://testserver/api/v1/hosts/{host.pk}"
+        assert client.get(response["Location"]).json() == response.json()
+
+    def test_a_new_decision(self, as_user, requester, lead, planned):
+        change = services.submit_change(change=planned(), actor=requester)
+        client = as_user(lead)
+        response = client.post(f"/api/v1/changes/{change.pk}/decide", {"decision": "approved"}, format="json")
+        assert response.status_code == 201, response.content
+        approval = Approval.objects.get(change=change, decision="approved")
+        assert response["Location"] == f"http://testserver/api/v1/approvals/{approval.pk}"
+        assert client.get(response["Location"]).json()["id"] == approval.pk
+
+    def test_follows_the_host_the_request_came_to(self, token_for, staff):
+        client = APIClient(HTTP_HOST="localhost:8000")
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token_for(staff)}")
+        response = client.post("/api/v1/hosts", {"hostname": "db08", "environment": "qa"}, format="json")
+        assert response["Location"].startswith("http://localhost:8000/api/v1/hosts/")

@@ -3,7 +3,7 @@
 from django.db.models import Prefetch
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.filters import OrderingFilter
@@ -31,6 +31,7 @@ from apps.changes.gate import gate_decision
 from apps.changes.models import Change, ChangeHost
 from apps.core.api.pagination import FeedCursorPagination
 from apps.core.api.permissions import READ, WRITE, ActionPermissionsMixin
+from apps.core.api.responses import LOCATION, created
 from apps.core.api.schema import errors
 
 
@@ -68,6 +69,7 @@ def _host_links(change: Change):
     create=extend_schema(
         summary="Request a change",
         request=ChangeWriteSerializer,
+        parameters=[LOCATION],
         responses={201: ChangeSerializer, **errors(400, 401, 403)},
     ),
     update=extend_schema(
@@ -127,7 +129,7 @@ class ChangeViewSet(
         serializer.is_valid(raise_exception=True)
         fields, options = serializer.split()
         change = services.create_change(actor=request.user, **options, **fields)
-        return Response(self._fresh(change), status=status.HTTP_201_CREATED)
+        return created(request, self._fresh(change), viewname="change-detail", pk=change.pk)
 
     def update(self, request, pk=None, partial=False):
         change = self.get_object()
@@ -241,6 +243,7 @@ class ChangeViewSet(
         description="Records your decision for one of the approvals the change needs (`team` picks which when "
         "you may decide for several). The last required approval approves the change; a rejection rejects it.",
         request=DecideSerializer,
+        parameters=[LOCATION],
         responses={
             201: ApprovalSerializer,
             **errors(400, 401, 404),
@@ -254,4 +257,4 @@ class ChangeViewSet(
         body = DecideSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         approval = approval_services.decide(change=change, actor=request.user, **body.validated_data)
-        return Response(ApprovalSerializer(approval).data, status=status.HTTP_201_CREATED)
+        return created(request, ApprovalSerializer(approval).data, viewname="approval-detail", pk=approval.pk)

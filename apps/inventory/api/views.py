@@ -1,11 +1,12 @@
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, viewsets
 from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
 from apps.core.api.lookups import IdOrNaturalKeyLookupMixin
 from apps.core.api.permissions import READ, STAFF_WRITE, ActionPermissionsMixin
+from apps.core.api.responses import LOCATION, created
 from apps.inventory.api.serializers import (
     EnvironmentSerializer,
     HostSerializer,
@@ -40,7 +41,7 @@ class ServiceViewSet(ActionPermissionsMixin, IdOrNaturalKeyLookupMixin, viewsets
 
 
 @extend_schema_view(
-    create=extend_schema(request=HostWriteSerializer, responses={201: HostSerializer}),
+    create=extend_schema(request=HostWriteSerializer, parameters=[LOCATION], responses={201: HostSerializer}),
     update=extend_schema(request=HostWriteSerializer, responses=HostSerializer),
     partial_update=extend_schema(request=HostWriteSerializer, responses=HostSerializer),
 )
@@ -73,7 +74,9 @@ class HostViewSet(
         serializer = HostWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         host = serializer.save()
-        return Response(HostSerializer(self.get_queryset().get(pk=host.pk)).data, status=status.HTTP_201_CREATED)
+        return created(
+            request, HostSerializer(self.get_queryset().get(pk=host.pk)).data, viewname="host-detail", pk=host.pk
+        )
 
     def update(self, request, partial=False, **kwargs):
         serializer = HostWriteSerializer(self.get_object(), data=request.data, partial=partial)
