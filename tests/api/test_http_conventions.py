@@ -1,5 +1,5 @@
-"""HTTP conventions every API path keeps: JSON errors even for paths that name no endpoint and wrong methods, and
-a Location header on every 201."""
+"""HTTP conventions every API path keeps: JSON errors even for paths that name no endpoint, wrong methods and
+non-JSON bodies, and a Location header on every 201."""
 
 from datetime import timedelta
 
@@ -66,6 +66,32 @@ def test_a_wrong_method_is_a_json_405(as_user, requester, planned):
     assert "DELETE" in body["detail"]
     _json_error(client.delete(f"/api/v1/changes/{planned().pk}"), 405)
     _json_error(client.get(f"/api/v1/changes/{planned().pk}/transition"), 405)
+
+
+class TestJsonBodiesOnly:
+    @pytest.mark.parametrize("format", ["multipart", None])
+    def test_a_form_body_is_a_json_415(self, as_user, staff, format):
+        client = as_user(staff)
+        data = {"hostname": "db07", "environment": "qa"}
+        if format is None:
+            response = client.post(
+                "/api/v1/hosts", "hostname=db07&environment=qa", content_type="application/x-www-form-urlencoded"
+            )
+        else:
+            response = client.post("/api/v1/hosts", data, format=format)
+        body = _json_error(response, 415)
+        assert "Unsupported media type" in body["detail"]
+        assert not Host.objects.filter(hostname="db07").exists()
+
+    def test_any_other_type_is_a_json_415_too(self, as_user, requester, planned):
+        response = as_user(requester).post(
+            f"/api/v1/changes/{planned().pk}/transition", "target=submitted", content_type="text/plain"
+        )
+        _json_error(response, 415)
+
+    def test_json_still_works(self, as_user, staff):
+        response = as_user(staff).post("/api/v1/hosts", {"hostname": "db07", "environment": "qa"}, format="json")
+        assert response.status_code == 201, response.content
 
 
 class TestLocationOfWhatIsCreated:
