@@ -10,6 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 from apps.accounts.models import Team
 from apps.changes.choices import ChangeKind, ChangeRisk, ChangeStatus, ChangeType
 from apps.changes.models import Change, ChangeHost, FreezeWindow
+from apps.core.filters import IsoDateTimeFilter
 from apps.inventory.models import Environment, Service
 
 _REFERENCE = re.compile(r"^\s*(?:chg-?)?(\d+)\s*$", re.IGNORECASE)
@@ -41,15 +42,9 @@ class ChangeFilterSet(django_filters.FilterSet):
     )
     host = django_filters.CharFilter(method="filter_host", label="Host")
     is_unplanned = django_filters.BooleanFilter(label="Unplanned")
-    window_start = django_filters.IsoDateTimeFilter(
-        field_name="eff_end", lookup_expr="gt", label="Active after (ISO 8601)"
-    )
-    window_end = django_filters.IsoDateTimeFilter(
-        field_name="eff_start", lookup_expr="lt", label="Active before (ISO 8601)"
-    )
-    updated_since = django_filters.IsoDateTimeFilter(
-        field_name="updated", lookup_expr="gte", label="Updated since (ISO 8601)"
-    )
+    window_start = IsoDateTimeFilter(field_name="eff_end", lookup_expr="gt", label="Active after (ISO 8601)")
+    window_end = IsoDateTimeFilter(field_name="eff_start", lookup_expr="lt", label="Active before (ISO 8601)")
+    updated_since = IsoDateTimeFilter(field_name="updated", lookup_expr="gte", label="Updated since (ISO 8601)")
 
     class Meta:
         model = Change

@@ -3,6 +3,7 @@ from django.db.models import Q
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from apps.core.filters import IsoDateTimeFilter
 from apps.inventory.models import Environment, Host, Service, Tag
 
 
@@ -32,7 +33,7 @@ class HostFilterSet(django_filters.FilterSet):
     )
     is_active = django_filters.BooleanFilter(label="Active")
     is_verified = django_filters.BooleanFilter(label="Verified")
-    updated_since = django_filters.IsoDateTimeFilter(field_name="updated", lookup_expr="gte")
+    updated_since = IsoDateTimeFilter(field_name="updated", lookup_expr="gte")
 
     class Meta:
         model = Host

@@ -10,6 +10,7 @@ from apps.approvals.api.serializers import ApprovalSerializer
 from apps.approvals.choices import Decision
 from apps.approvals.models import Approval
 from apps.core.api.permissions import READ, ActionPermissionsMixin
+from apps.core.filters import IsoDateTimeFilter
 
 
 class ApprovalFilterSet(django_filters.FilterSet):
@@ -22,7 +23,7 @@ class ApprovalFilterSet(django_filters.FilterSet):
     )
     decided_by = django_filters.CharFilter(field_name="decided_by__username")
     current = django_filters.BooleanFilter(field_name="withdrawn_at", lookup_expr="isnull", label="Not withdrawn")
-    decided_since = django_filters.IsoDateTimeFilter(field_name="decided_at", lookup_expr="gte")
+    decided_since = IsoDateTimeFilter(field_name="decided_at", lookup_expr="gte")
 
     class Meta:
         model = Approval

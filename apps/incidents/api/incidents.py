@@ -10,6 +10,7 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.routers import SimpleRouter
 
 from apps.core.api.permissions import READ, ActionPermissionsMixin
+from apps.core.filters import IsoDateTimeFilter
 from apps.incidents.api.serializers import IncidentBriefSerializer
 from apps.incidents.choices import IncidentStatus, Severity
 from apps.incidents.models import Incident
@@ -18,8 +19,8 @@ from apps.incidents.models import Incident
 class IncidentFilterSet(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=IncidentStatus.choices)
     severity = django_filters.MultipleChoiceFilter(choices=Severity.choices)
-    started_since = django_filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="gte")
-    updated_since = django_filters.IsoDateTimeFilter(field_name="updated", lookup_expr="gte")
+    started_since = IsoDateTimeFilter(field_name="started_at", lookup_expr="gte")
+    updated_since = IsoDateTimeFilter(field_name="updated", lookup_expr="gte")
 
     class Meta:
         model = Incident
