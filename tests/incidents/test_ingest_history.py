@@ -5,6 +5,8 @@ The history: billing 2.4.0 deployed to QA, an openssl patch on production only, 
 production where web03 failed. At 07:00 the bridge asks what changed on web03.prod and on web01.prod.
 """
 
+import json
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -114,7 +116,8 @@ def _answers(client, build) -> dict[str, list[dict]]:
         build()
         answers = {hostname: _bridge(client, hostname) for hostname in ("web03.prod", "web01.prod")}
         transaction.set_rollback(True)
-    return answers
+    # The two histories get different ids (PostgreSQL does not roll sequences back): compare without them.
+    return json.loads(re.sub(r"CHG-\d+", "CHG-n", json.dumps(answers)))
 
 
 def test_ingested_history_ranks_like_the_same_history_entered_by_hand(pipeline):

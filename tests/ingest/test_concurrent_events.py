@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from apps.changes.models import Change
 from apps.ingest import services
-from apps.ingest.services import ChangeEvent, ingest_change_event
+from apps.ingest.services import ChangeEvent, HostOutcome, ingest_change_event
 from apps.inventory.models import Host
 from tests.factories import HostFactory, environment
 
@@ -39,7 +39,10 @@ def test_events_creating_the_same_host_at_once_both_land(requester, eager_tasks,
         try:
             at = timezone.now() - timedelta(hours=1)
             event = ChangeEvent(
-                summary=f"deploy {key}", started_at=at, ended_at=at, hostnames=["web01.prod", "new01.prod"]
+                summary=f"deploy {key}",
+                started_at=at,
+                ended_at=at,
+                hosts=[HostOutcome("web01.prod"), HostOutcome("new01.prod")],
             )
             event.environment = prod
             outcomes[key] = ingest_change_event(actor=requester, event=event)
