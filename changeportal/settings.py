@@ -319,6 +319,10 @@ WEBHOOK_FIRST_RETRY_SECONDS = env_int("WEBHOOK_FIRST_RETRY_SECONDS", 30)
 WEBHOOK_LEASE_MARGIN_SECONDS = env_int("WEBHOOK_LEASE_MARGIN_SECONDS", 30)
 # A pipeline's execution report is flagged when it ran further than this outside the change's planned window.
 EXECUTION_WINDOW_BUFFER_MINUTES = env_int("EXECUTION_WINDOW_BUFFER_MINUTES", 30)
+# PagerDuty change events carry no dedup key: the same body with the same key within this window is a retry.
+PAGERDUTY_DEDUP_WINDOW_SECONDS = env_int("PAGERDUTY_DEDUP_WINDOW_SECONDS", 300)
+# Events per minute per integration key on /v2/change/enqueue (PagerDuty's own limit is 120).
+PAGERDUTY_RATE_PER_MINUTE = env_int("PAGERDUTY_RATE_PER_MINUTE", 120)
 # Collision warnings treat changes this close together as overlapping (either side of the planned window).
 COLLISION_BUFFER_MINUTES = env_int("COLLISION_BUFFER_MINUTES", 60)
 # Emergency changes may start before approval; the approval must follow within this many hours.

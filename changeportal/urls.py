@@ -3,6 +3,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from apps.core.api.views import api_not_found
+from apps.ingest.enqueue import change_enqueue
 
 urlpatterns = [
     path("", include("apps.core.urls")),
@@ -18,5 +19,8 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     # Last of the API: any other path under /api/ (/api/v1/nope, /api/v1/changes/) is a JSON 404, not the HTML one.
     re_path(r"^api/", api_not_found, name="api-not-found"),
+    # PagerDuty's change-event path, exactly (no trailing slash, no redirect): unmodified PagerDuty clients post here.
+    path("v2/change/enqueue", change_enqueue, name="pagerduty-change-enqueue"),
+    path("integrations/", include("apps.ingest.urls")),
     path("admin/", admin.site.urls),
 ]

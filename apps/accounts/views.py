@@ -23,7 +23,13 @@ def profile(request):
         messages.success(request, "Profile saved.")
         return redirect("accounts:profile")
     memberships = TeamMembership.objects.filter(user=request.user).select_related("team")
-    context = {"form": form, "memberships": memberships, "feed_token": profile_obj.feed_token}
+    context = {
+        "form": form,
+        "memberships": memberships,
+        "feed_token": profile_obj.feed_token,
+        # Leads and staff issue integration keys (apps.ingest.keys.may_manage_any says the same).
+        "can_manage_integration_keys": request.user.is_staff or any(m.is_lead for m in memberships),
+    }
     return render(request, "accounts/profile.html", context)
 
 

@@ -66,6 +66,9 @@ class ContentSecurityPolicyMiddleware:
 def _error(request, status: int, title: str, message: str) -> HttpResponse:
     if request.path_info.startswith("/api/"):
         return JsonResponse({"detail": message}, status=status)
+    if request.path_info.startswith("/v2/"):
+        # The PagerDuty-compatible endpoint (apps.ingest.enqueue): its clients read PagerDuty's error shape.
+        return JsonResponse({"status": "invalid event", "message": message, "errors": [message]}, status=status)
     page = format_html(
         '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{} · ChangePortal</title></head>'
         "<body><h1>{}</h1><p>{}</p></body></html>",

@@ -11,16 +11,19 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
+from apps.accounts.models import Team
 from apps.changes import permissions
 from apps.changes.choices import HostExecutionState
 from apps.changes.exceptions import ChangeError, ChangeForbidden
 from apps.changes.models import Change
 from apps.changes.services.execution import HostState
 from apps.changes.services.ingest import record_execution, record_unplanned_change
-from apps.ingest.models import IngestKind, IngestRecord
+from apps.ingest.models import IngestKind, IngestRecord, IntegrationKey
 from apps.inventory.models import Environment, Host, Service
 
 logger = logging.getLogger(__name__)
@@ -65,6 +68,12 @@ class ChangeEvent:
     change: Change | None = None
     dedup_key: str | None = None
     raw: dict = field(default_factory=dict)
+    team: Team | None = None
+    # A PagerDuty-compatible event: the key it came with (the caller's authority) and the hash of its body.
+    integration: IntegrationKey | None = None
+    fingerprint: str = ""
+    # What reading the event noticed (an ignored hint, a hostname that is not one): returned with the result.
+    notes: list[str] = field(default_factory=list)
 
     @property
     def hostnames(self) -> list[str]:
@@ -152,8 +161,14 @@ def _other_environment_warning(hosts: list[Host], environment: Environment) -> l
     return [f"Hosts outside {environment.slug}: {', '.join(elsewhere)}."]
 
 
+def _origin(event: ChangeEvent) -> str:
+    origin = f"from {event.source or 'an unnamed source'}"
+    return f"{origin} via the integration key “{event.integration.name}”" if event.integration else origin
+
+
 def _record_unplanned(actor, event: ChangeEvent) -> tuple[Change, list[Host], list[str], list[str]]:
-    if not permissions.can_create(actor):
+    # An integration key is its own authority (leads and staff issue them); everyone else must be able to create.
+    if event.integration is None and not permissions.can_create(actor):
         raise ChangeForbidden("Only staff or members of a team can record changes.")
     known = _known_hosts(event.hostnames)
     environment = _environment_of(event, known)
@@ -169,14 +184,14 @@ def _record_unplanned(actor, event: ChangeEvent) -> tuple[Change, list[Host], li
         hosts=hosts,
         host_states=event.host_states(hosts),
         services=event.services,
-        note=f"Recorded from a change event (ingest) from {event.source or 'an unnamed source'}; "
-        "it was never submitted or approved.",
+        note=f"Recorded from a change event (ingest) {_origin(event)}; it was never submitted or approved.",
         title=event.summary[:200],
         summary=_summary(event),
         kind=event.kind or "other",
         artifact=event.artifact,
         links=event.links,
         environment=environment,
+        team=event.team,
         status=event.status,
         is_unplanned=True,
         planned_start=event.started_at,
@@ -208,14 +223,32 @@ def _record_report(actor, event: ChangeEvent) -> tuple[Change, list[Host], list[
     return change, hosts, created, warnings + _other_environment_warning(hosts, change.environment)
 
 
+def _recent_duplicate(event: ChangeEvent) -> IngestRecord | None:
+    """The same body with the same key within the dedup window (PagerDuty events carry no dedup key).
+
+    Locking the key's row first serialises the events of one key, so two copies sent at once make one change."""
+    IntegrationKey.objects.select_for_update().filter(pk=event.integration.pk).first()
+    since = timezone.now() - timedelta(seconds=settings.PAGERDUTY_DEDUP_WINDOW_SECONDS)
+    return (
+        IngestRecord.objects.filter(integration=event.integration, fingerprint=event.fingerprint, created__gte=since)
+        .select_related("change")
+        .first()
+    )
+
+
 def ingest_change_event(*, actor, event: ChangeEvent) -> IngestResult:
     record = _recorded(event.dedup_key)
     if record is not None:
         return _replay(record)
     try:
         with transaction.atomic():
+            if event.integration is not None and event.fingerprint:
+                record = _recent_duplicate(event)
+                if record is not None:
+                    return _replay(record)
             record_fn = _record_report if event.change is not None else _record_unplanned
             change, hosts, created, warnings = record_fn(actor, event)
+            warnings = event.notes + warnings
             if created:
                 warnings.append(f"Unknown hosts created as unverified: {', '.join(created)}.")
             unverified = sorted(host.hostname for host in hosts if not host.is_verified)
@@ -224,6 +257,8 @@ def ingest_change_event(*, actor, event: ChangeEvent) -> IngestResult:
                 kind=IngestKind.EXECUTION if event.change is not None else IngestKind.UNPLANNED,
                 change=change,
                 actor=actor if actor is not None and actor.is_authenticated else None,
+                integration=event.integration,
+                fingerprint=event.fingerprint,
                 source=event.source[:255],
                 payload=event.raw,
                 unverified_hosts=unverified,

@@ -72,6 +72,11 @@ UI_GET = {
     "api-docs": PUBLIC,
     # Any other path under /api/ (the pattern's own URL is /api/): a JSON 404 for everybody, signed in or not.
     "api-not-found": (404, 404, 404, 404, 404),
+    # Leads (of some team) and staff manage integration keys.
+    "ingest:integration_keys": (LOGIN, 403, 403, 200, 200),
+    "ingest:integration_key_revoke": POST_ONLY,
+    # PagerDuty's endpoint takes only POST (its key is in the body, not a session): 405 to every GET.
+    "pagerduty-change-enqueue": (405, 405, 405, 405, 405),
 }
 
 READ = (401, 200, 200, 200, 200, 200, 200)
@@ -107,6 +112,10 @@ API = {
     "v1_hosts_update": STAFF_ONLY,
     "v1_hosts_partial_update": STAFF_PATCH,
     "host_suspects": READ,
+    "v1_integration_keys_list": (401, 403, 403, 200, 200, 403, 403),
+    "v1_integration_keys_create": (401, 403, 403, 400, 400, 403, 403),
+    "v1_integration_keys_retrieve": (401, 403, 403, 200, 200, 403, 403),
+    "v1_integration_keys_revoke_create": (401, 403, 403, 200, 200, 403, 403),
     "v1_incidents_list": READ,
     "v1_incidents_retrieve": READ,
     "incident_suspects": READ,

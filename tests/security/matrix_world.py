@@ -26,6 +26,7 @@ from apps.changes.choices import ChangeStatus
 from apps.changes.models import ChangeTemplate
 from apps.events.models import EmailNotification, OutboxEvent
 from apps.incidents import services as incident_services
+from apps.ingest.keys import create_integration_key
 from apps.ingest.models import IngestKind, IngestRecord
 from apps.inventory.models import Tag
 from apps.webhooks.models import WebhookDelivery, WebhookEndpoint
@@ -65,6 +66,7 @@ class World:
             "incidents:change_pk": c["in_progress"].pk,
             "incidents:backout_pk": o["backout"].pk,
             "api:pk": c["draft"].pk,
+            "ingest:pk": o["integration_key"].pk,
             "slug": o["team"].slug,
             "hostname": o["host"].hostname,
         }
@@ -80,6 +82,7 @@ class World:
             ("freeze-windows", "id"): o["freeze"].pk,
             ("hosts", "hostname"): o["host"].hostname,
             ("incidents", "id"): o["incident"].pk,
+            ("integration-keys", "id"): o["integration_key"].pk,
             ("services", "slug"): o["service"].slug,
             ("teams", "slug"): o["team"].slug,
         }
@@ -182,6 +185,9 @@ def build_world() -> World:
         ),
         "feed_token": regenerate_feed_token(user=requester),
         "requester_read_token": create_api_token(user=requester, name="ro", scope=TokenScope.READ).token,
+        "integration_key": create_integration_key(
+            actor=lead, name="Matrix pipeline", environment=environment("prod"), team=team
+        ).key,
     }
     for role in ("viewer", "requester", "lead", "admin"):
         world.tokens[role] = create_api_token(user=users[role], name="rw", scope=TokenScope.READ_WRITE).plaintext

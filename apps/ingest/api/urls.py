@@ -1,7 +1,13 @@
 from django.urls import path
+from rest_framework.routers import SimpleRouter
 
 from apps.ingest.api import views
+from apps.ingest.api.keys import IntegrationKeyViewSet
+
+router = SimpleRouter(trailing_slash="")
+router.register("integration-keys", IntegrationKeyViewSet, basename="integration-key")
 
 urlpatterns = [
     path("change-events", views.ChangeEventView.as_view(), name="change-events"),
+    *router.urls,
 ]
