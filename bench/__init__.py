@@ -7,5 +7,5 @@ measure   timing and percentiles
 scenarios the raw/app pairs: suspects, calendar week, collisions
 ingest_load  gunicorn + concurrent HTTP clients against raw inserts of the same rows
 report    the results table and docs/benchmarks.md
-runner    the whole run, phase by phase (apps/core/management/commands/bench.py calls it)
+runner    the whole run, phase by phase (apps/dashboard/management/commands/bench.py calls it)
 """

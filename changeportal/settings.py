@@ -45,7 +45,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
-    "apps.core",
+    "apps.platform",
     "apps.accounts",
     "apps.inventory",
     "apps.changes",
@@ -55,14 +55,15 @@ INSTALLED_APPS = [
     "apps.events",
     "apps.ingest",
     "apps.webhooks",
+    "apps.dashboard",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Early, so the 413 and 400 pages of the middleware below get the policy header too.
-    "apps.core.security.ContentSecurityPolicyMiddleware",
-    "apps.core.security.RequestSizeLimitMiddleware",
-    "apps.core.middleware.RejectNulBytesMiddleware",
+    "apps.platform.security.ContentSecurityPolicyMiddleware",
+    "apps.platform.security.RequestSizeLimitMiddleware",
+    "apps.platform.middleware.RejectNulBytesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -87,7 +88,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "apps.core.context_processors.portal",
+                "apps.platform.context_processors.portal",
                 "apps.approvals.context_processors.approvals",
             ],
         },
@@ -117,7 +118,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     # Fails soft (misses and no-ops, logged) so that a Redis outage never turns a request into a 500.
-    CACHES = {"default": {"BACKEND": "apps.core.cache.FailSoftRedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": {"BACKEND": "apps.platform.cache.FailSoftRedisCache", "LOCATION": REDIS_URL}}
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
     CELERY_TASK_ALWAYS_EAGER = False
@@ -163,7 +164,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "core:home"
+LOGIN_REDIRECT_URL = "dashboard:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 # --- Login throttling (apps/accounts/login_throttle.py) ----------------------------------
@@ -198,7 +199,7 @@ CSRF_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
-# apps/core/security.py sends this on every HTML response. No 'unsafe-inline'/'unsafe-eval': behaviour lives in
+# apps/platform/security.py sends this on every HTML response. No 'unsafe-inline'/'unsafe-eval': behaviour lives in
 # static/js, styles in static/css; the Swagger UI page's one inline script carries a per-request nonce.
 CONTENT_SECURITY_POLICY = {
     "default-src": ["'self'"],
@@ -263,12 +264,12 @@ REST_FRAMEWORK = {
     },
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # JSON bodies only: any other Content-Type answers 415 (and a schema with one body type per operation).
-    "DEFAULT_PARSER_CLASSES": ["apps.core.api.parsers.BoundedJSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["apps.platform.api.parsers.BoundedJSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "apps.core.api.pagination.BoundedPageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "apps.platform.api.pagination.BoundedPageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "apps.core.api.exceptions.json_exception_handler",
+    "EXCEPTION_HANDLER": "apps.platform.api.exceptions.json_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "ChangePortal API",
@@ -333,6 +334,6 @@ APPROVAL_REMINDER_HOURS = env_int("APPROVAL_REMINDER_HOURS", 24)
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
 # A change may target thousands of hosts, each posted as one field by the host picker.
 DATA_UPLOAD_MAX_NUMBER_FIELDS = env_int("DATA_UPLOAD_MAX_NUMBER_FIELDS", 20000)
-# Largest request body accepted (bytes). apps/core/security.py refuses a larger declared Content-Length with
+# Largest request body accepted (bytes). apps/platform/security.py refuses a larger declared Content-Length with
 # a 413 before anything reads the body; Django enforces the same bound when it parses forms.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)

@@ -2,11 +2,12 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from apps.core.api.views import api_not_found
 from apps.ingest.enqueue import change_enqueue
+from apps.platform.api.views import api_not_found
 
 urlpatterns = [
-    path("", include("apps.core.urls")),
+    path("", include("apps.dashboard.urls")),
+    path("", include("apps.platform.urls")),
     path("", include("apps.accounts.urls")),
     path("", include("apps.schedule.urls")),
     path("changes/", include("apps.changes.urls")),

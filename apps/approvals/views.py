@@ -10,7 +10,7 @@ from apps.changes.exceptions import ChangeError, ChangeForbidden
 from apps.changes.models import Change
 from apps.changes.views.actions import refused
 from apps.changes.views.browse import detail_context
-from apps.core.htmx import is_partial_request
+from apps.platform.htmx import is_partial_request
 
 INBOX_SIZE = 50
 

@@ -1,14 +1,8 @@
-class ChangeError(Exception):
-    """A refused operation on a change, with a message meant for the user.
+from apps.platform.errors import DomainError
 
-    ``http_status`` is what the API answers; forms show the message as a validation error.
-    """
 
-    http_status = 400
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+class ChangeError(DomainError):
+    """A refused operation on a change, with a message meant for the user (see DomainError)."""
 
 
 class IllegalTransition(ChangeError):

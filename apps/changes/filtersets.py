@@ -10,8 +10,8 @@ from drf_spectacular.utils import extend_schema_field
 from apps.accounts.models import Team
 from apps.changes.choices import ChangeKind, ChangeRisk, ChangeStatus, ChangeType
 from apps.changes.models import Change, ChangeHost, FreezeWindow
-from apps.core.filters import IsoDateTimeFilter
 from apps.inventory.models import Environment, Service
+from apps.platform.filters import IsoDateTimeFilter
 
 _REFERENCE = re.compile(r"^\s*(?:chg-?)?(\d+)\s*$", re.IGNORECASE)
 

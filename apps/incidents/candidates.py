@@ -23,8 +23,8 @@ from apps.approvals.models import Approval
 from apps.changes.choices import ActivityAction, ChangeStatus, HostExecutionState
 from apps.changes.models import Change, ChangeActivity, ChangeHost
 from apps.changes.services.review import MATERIAL_FIELDS
-from apps.core.sharing import attach_shared
 from apps.inventory.models import Host, Service
+from apps.platform.sharing import attach_shared
 
 DRIFT_LOOKBACK = timedelta(days=14)
 # How far back QA/dev count as having received an artifact before production.

@@ -16,9 +16,9 @@ from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from apps.changes.exceptions import ChangeError
-from apps.core.api.fields import unstorable_json
 from apps.ingest import keys, pagerduty
 from apps.ingest.services import ingest_change_event
+from apps.platform.api.fields import unstorable_json
 
 INVALID = "invalid event"
 

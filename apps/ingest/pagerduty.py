@@ -16,11 +16,11 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from apps.changes.choices import ChangeKind, LinkKind
-from apps.core.api.fields import BoundedDateTimeField, SafeJSONField
 from apps.ingest.api.serializers import EventLinkSerializer, HostOutcomeField
 from apps.ingest.models import IntegrationKey
 from apps.ingest.services import ChangeEvent, HostOutcome
 from apps.inventory.models import Environment, hostname_validator
+from apps.platform.api.fields import BoundedDateTimeField, SafeJSONField
 
 MAX_BODY_BYTES = 512 * 1024
 MAX_HOSTS = 5000

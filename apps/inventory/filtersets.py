@@ -3,8 +3,8 @@ from django.db.models import Q
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from apps.core.filters import IsoDateTimeFilter
 from apps.inventory.models import Environment, Host, Service, Tag
+from apps.platform.filters import IsoDateTimeFilter
 
 
 class HostFilterSet(django_filters.FilterSet):

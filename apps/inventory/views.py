@@ -2,9 +2,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 
-from apps.core.htmx import render_page_or_partial
 from apps.inventory.filtersets import HostFilterSet
 from apps.inventory.models import Host
+from apps.platform.htmx import render_page_or_partial
 
 PAGE_SIZE = 50
 

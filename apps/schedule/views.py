@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_safe
 
 from apps.changes.filtersets import ChangeFilterSet
 from apps.changes.models import Change
-from apps.core.htmx import is_partial_request, render_page_or_partial
+from apps.platform.htmx import is_partial_request, render_page_or_partial
 from apps.schedule.export import csv_lines, export_queryset
 from apps.schedule.feeds import AtomFeed, BadFilters, ChangeAtomFeed, FeedVersion, IcsFeed
 from apps.schedule.pages import calendar_context

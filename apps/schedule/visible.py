@@ -21,8 +21,8 @@ from apps.changes.choices import ChangeKind, ChangeRisk, ChangeStatus
 from apps.changes.filtersets import ChangeFilterSet
 from apps.changes.freeze import FreezeOccurrence, freeze_occurrences
 from apps.changes.models import Change
-from apps.core.reversing import url_maker
-from apps.core.sharing import attach_shared
+from apps.platform.reversing import url_maker
+from apps.platform.sharing import attach_shared
 from apps.schedule import markup
 from apps.schedule.collisions import Collision, find_collisions, load_links
 

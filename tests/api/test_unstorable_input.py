@@ -7,8 +7,8 @@ import json
 import pytest
 
 from apps.changes.models import Change
-from apps.core.api.fields import MAX_JSON_DEPTH, find_unstorable
 from apps.inventory.models import Host
+from apps.platform.api.fields import MAX_JSON_DEPTH, find_unstorable
 
 pytestmark = pytest.mark.django_db
 

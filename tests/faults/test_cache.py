@@ -1,4 +1,4 @@
-"""The fail-soft Redis cache (apps.core.cache): misses and no-ops while Redis is down, normal once it is back.
+"""The fail-soft Redis cache (apps.platform.cache): misses and no-ops while Redis is down, normal once it is back.
 
 Needs only the redis-server binary (a private server on a free port), no database."""
 
@@ -6,8 +6,8 @@ import shutil
 
 import pytest
 
-from apps.core import cache as cache_module
-from apps.core.cache import FailSoftRedisCache
+from apps.platform import cache as cache_module
+from apps.platform.cache import FailSoftRedisCache
 from loadtest.stack import free_port, redis_server
 
 

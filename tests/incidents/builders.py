@@ -7,7 +7,7 @@ from apps.approvals.models import Approval
 from apps.changes.choices import ActivityAction, ChangeStatus, HostExecutionState
 from apps.changes.models import Change, ChangeHost
 from apps.changes.services import record_activity
-from apps.core.demo.clock import replay_at
+from apps.dashboard.demo.clock import replay_at
 from apps.inventory.models import Host
 from tests.factories import ChangeFactory, HostFactory, ServiceFactory, UserFactory, environment
 

@@ -10,8 +10,8 @@ from django.test.utils import override_settings
 
 from apps.changes.choices import ChangeStatus
 from apps.changes.models import Change
-from apps.core.demo.release_night import MANUAL_STEP_MISSED_HOSTS
-from apps.core.demo.story import (
+from apps.dashboard.demo.release_night import MANUAL_STEP_MISSED_HOSTS
+from apps.dashboard.demo.story import (
     BACKOUT_TITLE,
     INCIDENT_TITLE,
     KERNEL_LIVEPATCH_TITLE,

@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from apps.changes.choices import HostExecutionState
-from apps.core.demo.clock import replay_at
+from apps.dashboard.demo.clock import replay_at
 from apps.incidents import services
 from apps.incidents.candidates import Window
 from apps.incidents.choices import IncidentStatus, Severity

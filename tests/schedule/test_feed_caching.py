@@ -15,7 +15,7 @@ from icalendar import Calendar
 from apps.accounts.services import regenerate_feed_token, revoke_feed_token
 from apps.changes.models import Change
 from apps.changes.services import update_change
-from apps.core.demo.clock import replay_at
+from apps.dashboard.demo.clock import replay_at
 from tests.factories import ChangeHostFactory, FreezeWindowFactory, HostFactory, environment
 from tests.schedule.conftest import make_change
 

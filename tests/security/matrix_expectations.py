@@ -17,8 +17,8 @@ PUBLIC = (200, 200, 200, 200, 200)
 REQUESTERS = (LOGIN, 403, 200, 200, 200)
 
 UI_GET = {
-    "core:home": SIGNED_IN,
-    "core:healthz": PUBLIC,
+    "dashboard:home": SIGNED_IN,
+    "platform:healthz": PUBLIC,
     "accounts:login": PUBLIC,
     # The admin's login, shadowed so it is throttled like the portal's: staff already signed in go to the admin.
     "accounts:admin_login": (200, 200, 200, 200, BACK),

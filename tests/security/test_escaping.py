@@ -141,7 +141,7 @@ def page_urls(world) -> list[tuple[str, dict]]:
     calendar = reverse("schedule:calendar")
     detail = change.get_absolute_url()
     return [
-        (reverse("core:home"), {}),
+        (reverse("dashboard:home"), {}),
         (reverse("changes:change_list"), {}),
         (reverse("changes:change_list"), {"q": PAYLOAD}),
         (detail, {}),

@@ -89,7 +89,7 @@ def main_pages(world) -> list[str]:
     change, host = world["change"], world["host"]
     calendar = reverse("schedule:calendar")
     return [
-        reverse("core:home"),
+        reverse("dashboard:home"),
         reverse("changes:change_list"),
         reverse("changes:change_detail", args=[change.pk]),
         reverse("changes:change_create"),
@@ -164,7 +164,7 @@ def test_login_and_admin_pages_have_the_policy(client, db):
 
 @pytest.mark.django_db
 def test_page_header_shows_the_htmx_config_that_the_policy_needs(login, outsider):
-    html = login(outsider).get(reverse("core:home")).content.decode()
+    html = login(outsider).get(reverse("dashboard:home")).content.decode()
     assert '"allowEval": false' in html and '"includeIndicatorStyles": false' in html
     assert '"allowScriptTags": false' in html
 

@@ -13,7 +13,7 @@ from django.http import HttpResponse
 from django.test import Client, RequestFactory, override_settings
 from django.urls import reverse
 
-from apps.core.security import RequestSizeLimitMiddleware
+from apps.platform.security import RequestSizeLimitMiddleware
 
 FIVE_MB = 5 * 1024 * 1024
 EVENTS = "/api/v1/change-events"

@@ -4,8 +4,8 @@ from rest_framework.filters import OrderingFilter
 
 from apps.accounts.api.serializers import TeamSerializer
 from apps.accounts.models import Team, TeamMembership
-from apps.core.api.lookups import IdOrNaturalKeyLookupMixin
-from apps.core.api.permissions import READ, ActionPermissionsMixin
+from apps.platform.api.lookups import IdOrNaturalKeyLookupMixin
+from apps.platform.api.permissions import READ, ActionPermissionsMixin
 
 
 class TeamViewSet(ActionPermissionsMixin, IdOrNaturalKeyLookupMixin, viewsets.ReadOnlyModelViewSet):

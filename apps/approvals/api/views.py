@@ -9,8 +9,8 @@ from apps.accounts.models import Team
 from apps.approvals.api.serializers import ApprovalSerializer
 from apps.approvals.choices import Decision
 from apps.approvals.models import Approval
-from apps.core.api.permissions import READ, ActionPermissionsMixin
-from apps.core.filters import IsoDateTimeFilter
+from apps.platform.api.permissions import READ, ActionPermissionsMixin
+from apps.platform.filters import IsoDateTimeFilter
 
 
 class ApprovalFilterSet(django_filters.FilterSet):

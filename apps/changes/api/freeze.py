@@ -11,11 +11,11 @@ from rest_framework.views import APIView
 from apps.changes.filtersets import FreezeWindowFilterSet
 from apps.changes.gate import freeze_state
 from apps.changes.models import FreezeWindow
-from apps.core.api.fields import BoundedDateTimeField
-from apps.core.api.permissions import READ, ActionPermissionsMixin
-from apps.core.api.schema import errors
 from apps.inventory.api.serializers import EnvironmentBriefSerializer
 from apps.inventory.models import Environment, Service
+from apps.platform.api.fields import BoundedDateTimeField
+from apps.platform.api.permissions import READ, ActionPermissionsMixin
+from apps.platform.api.schema import errors
 
 FREEZE_STATES = ("open", "closed")
 

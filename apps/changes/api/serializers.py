@@ -6,9 +6,9 @@ from apps.accounts.api.serializers import TeamBriefSerializer
 from apps.accounts.models import Team
 from apps.changes.choices import ChangeKind, ChangeRisk, ChangeStatus, ChangeType, HostExecutionState, LinkKind
 from apps.changes.models import Change, ChangeHost
-from apps.core.api.fields import BoundedDateTimeField
 from apps.inventory.api.serializers import EnvironmentBriefSerializer, ServiceBriefSerializer
 from apps.inventory.models import Environment, Host, Service
+from apps.platform.api.fields import BoundedDateTimeField
 
 MAX_HOSTS = 10000
 MAX_LISTED = 50

@@ -29,10 +29,10 @@ from apps.changes.api.serializers import (
 from apps.changes.filtersets import ChangeFilterSet
 from apps.changes.gate import gate_decision
 from apps.changes.models import Change, ChangeHost
-from apps.core.api.pagination import FeedCursorPagination
-from apps.core.api.permissions import READ, WRITE, ActionPermissionsMixin
-from apps.core.api.responses import LOCATION, created
-from apps.core.api.schema import errors
+from apps.platform.api.pagination import FeedCursorPagination
+from apps.platform.api.permissions import READ, WRITE, ActionPermissionsMixin
+from apps.platform.api.responses import LOCATION, created
+from apps.platform.api.schema import errors
 
 
 class CanCreateChange(BasePermission):

@@ -11,8 +11,8 @@ from apps.changes.choices import HostExecutionState
 from apps.changes.exceptions import ChangeError, ChangeForbidden
 from apps.changes.models import Change
 from apps.changes.views.browse import detail_context, host_table_context
-from apps.core.htmx import is_partial_request
 from apps.inventory.models import Host
+from apps.platform.htmx import is_partial_request
 
 
 def _validation_text(exc: ValidationError) -> str:

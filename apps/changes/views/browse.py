@@ -8,7 +8,7 @@ from apps.changes import permissions
 from apps.changes.choices import ChangeStatus, HostExecutionState
 from apps.changes.filtersets import ChangeFilterSet
 from apps.changes.models import Change
-from apps.core.htmx import is_partial_request, render_page_or_partial
+from apps.platform.htmx import is_partial_request, render_page_or_partial
 
 PAGE_SIZE = 50
 # Parts of the change page that htmx refreshes after an action elsewhere on the page.

@@ -9,11 +9,11 @@ from rest_framework import viewsets
 from rest_framework.filters import OrderingFilter
 from rest_framework.routers import SimpleRouter
 
-from apps.core.api.permissions import READ, ActionPermissionsMixin
-from apps.core.filters import IsoDateTimeFilter
 from apps.incidents.api.serializers import IncidentBriefSerializer
 from apps.incidents.choices import IncidentStatus, Severity
 from apps.incidents.models import Incident
+from apps.platform.api.permissions import READ, ActionPermissionsMixin
+from apps.platform.filters import IsoDateTimeFilter
 
 
 class IncidentFilterSet(django_filters.FilterSet):

@@ -13,8 +13,8 @@ from django.utils import timezone
 from rest_framework.fields import DateTimeField
 from rest_framework.settings import api_settings
 
-from apps.core.reversing import url_maker
 from apps.incidents.suspects import Suspect
+from apps.platform.reversing import url_maker
 
 
 def change_url(change_id: int) -> str:

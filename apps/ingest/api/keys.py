@@ -8,12 +8,12 @@ from rest_framework.response import Response
 
 from apps.accounts.models import Team
 from apps.changes.choices import ChangeKind
-from apps.core.api.permissions import READ, WRITE, ActionPermissionsMixin
-from apps.core.api.responses import LOCATION, created
-from apps.core.api.schema import errors
 from apps.ingest import keys
 from apps.ingest.models import IntegrationKey
 from apps.inventory.models import Environment, Service
+from apps.platform.api.permissions import READ, WRITE, ActionPermissionsMixin
+from apps.platform.api.responses import LOCATION, created
+from apps.platform.api.schema import errors
 
 
 class CanManageIntegrationKeys(BasePermission):

@@ -8,9 +8,9 @@ from rest_framework import serializers
 from apps.changes.api.serializers import MAX_HOSTS, resolve_services, unknown_services_message
 from apps.changes.choices import ChangeKind, HostExecutionState, LinkKind
 from apps.changes.models import Change
-from apps.core.api.fields import BoundedDateTimeField, SafeJSONField, unstorable_json
 from apps.ingest.services import ChangeEvent, HostOutcome
 from apps.inventory.models import Environment, Service, hostname_validator
+from apps.platform.api.fields import BoundedDateTimeField, SafeJSONField, unstorable_json
 
 STATUSES = ("completed", "failed", "in_progress")
 MAX_KEY = 255

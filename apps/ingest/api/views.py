@@ -4,12 +4,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.changes.api.views import CanCreateChange
-from apps.core.api.fields import contains_nul
-from apps.core.api.parsers import BoundedJSONParser
-from apps.core.api.permissions import WRITE
-from apps.core.api.schema import errors
 from apps.ingest.api.serializers import MAX_KEY, ChangeEventAcceptedSerializer, ChangeEventSerializer
 from apps.ingest.services import ingest_change_event
+from apps.platform.api.fields import contains_nul
+from apps.platform.api.parsers import BoundedJSONParser
+from apps.platform.api.permissions import WRITE
+from apps.platform.api.schema import errors
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",

@@ -4,9 +4,6 @@ from rest_framework import mixins, viewsets
 from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
-from apps.core.api.lookups import IdOrNaturalKeyLookupMixin
-from apps.core.api.permissions import READ, STAFF_WRITE, ActionPermissionsMixin
-from apps.core.api.responses import LOCATION, created
 from apps.inventory.api.serializers import (
     EnvironmentSerializer,
     HostSerializer,
@@ -15,6 +12,9 @@ from apps.inventory.api.serializers import (
 )
 from apps.inventory.filtersets import HostFilterSet, ServiceFilterSet
 from apps.inventory.models import Environment, Host, Service
+from apps.platform.api.lookups import IdOrNaturalKeyLookupMixin
+from apps.platform.api.permissions import READ, STAFF_WRITE, ActionPermissionsMixin
+from apps.platform.api.responses import LOCATION, created
 
 
 class EnvironmentViewSet(ActionPermissionsMixin, IdOrNaturalKeyLookupMixin, viewsets.ReadOnlyModelViewSet):
