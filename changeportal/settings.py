@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "apps.events",
     "apps.ingest",
     "apps.webhooks",
+    "apps.notifications",
     "apps.dashboard",
 ]
 

@@ -1,5 +1,6 @@
 import logging
 
+from celery import current_app
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
@@ -21,3 +22,12 @@ def enqueue_safely(task, *args) -> bool:
 
 def enqueue_on_commit(task, *args) -> None:
     transaction.on_commit(lambda: enqueue_safely(task, *args))
+
+
+# The fan-out of an event (emails, webhooks) lives above the outbox, in apps.notifications: the outbox names its
+# task instead of importing it, so this leaf imports none of the apps that consume its events.
+DISPATCH_TASK = "apps.notifications.tasks.dispatch_event"
+
+
+def dispatch_task():
+    return current_app.tasks[DISPATCH_TASK]

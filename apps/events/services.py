@@ -1,8 +1,7 @@
 from django.db import IntegrityError, transaction
 
-from apps.events.enqueue import enqueue_on_commit
+from apps.events.enqueue import dispatch_task, enqueue_on_commit
 from apps.events.models import OutboxEvent
-from apps.events.tasks import dispatch_event
 
 
 def publish_event(*, event_type: str, payload: dict, dedup_key: str | None = None) -> OutboxEvent:
@@ -13,7 +12,7 @@ def publish_event(*, event_type: str, payload: dict, dedup_key: str | None = Non
     if not dedup_key:
         # Nothing to collide with: no savepoint (the hot ingest path publishes on every event).
         event = OutboxEvent.objects.create(event_type=event_type, payload=payload)
-        enqueue_on_commit(dispatch_event, event.pk)
+        enqueue_on_commit(dispatch_task(), event.pk)
         return event
     existing = OutboxEvent.objects.filter(dedup_key=dedup_key).first()
     if existing:
@@ -23,5 +22,5 @@ def publish_event(*, event_type: str, payload: dict, dedup_key: str | None = Non
             event = OutboxEvent.objects.create(event_type=event_type, payload=payload, dedup_key=dedup_key)
     except IntegrityError:
         return OutboxEvent.objects.get(dedup_key=dedup_key)
-    enqueue_on_commit(dispatch_event, event.pk)
+    enqueue_on_commit(dispatch_task(), event.pk)
     return event

@@ -10,9 +10,8 @@ from django.core.mail import send_mail
 from django.db import OperationalError, transaction
 from django.utils import timezone
 
-from apps.events import dispatch
 from apps.events.choices import DeliveryStatus
-from apps.events.enqueue import enqueue_safely
+from apps.events.enqueue import dispatch_task, enqueue_safely
 from apps.events.models import EmailNotification, OutboxEvent
 
 logger = logging.getLogger(__name__)
@@ -22,11 +21,6 @@ MAX_EMAIL_ATTEMPTS = 8
 def drain_grace() -> timedelta:
     """Work younger than this is presumably still on its way through the broker."""
     return timedelta(seconds=settings.OUTBOX_DRAIN_GRACE_SECONDS)
-
-
-@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=8)
-def dispatch_event(event_id: int) -> bool:
-    return dispatch.dispatch_event(event_id, send_email_task=send_email_notification)
 
 
 @shared_task(
@@ -68,7 +62,7 @@ def drain_outbox() -> dict:
         OutboxEvent.objects.filter(dispatched_at__isnull=True, created__lt=cutoff).values_list("pk", flat=True)[:500]
     )
     for event_id in events:
-        enqueue_safely(dispatch_event, event_id)
+        enqueue_safely(dispatch_task(), event_id)
     emails = list(
         EmailNotification.objects.filter(status=DeliveryStatus.PENDING, created__lt=cutoff).values_list(
             "pk", flat=True

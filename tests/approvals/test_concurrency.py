@@ -20,6 +20,7 @@ from apps.changes.models import Change
 from apps.events import tasks as event_tasks
 from apps.events.choices import EventType
 from apps.events.models import EmailNotification, OutboxEvent
+from apps.notifications import tasks as notification_tasks
 from changeportal.celery import app as celery_app
 from tests.factories import MembershipFactory, UserFactory
 
@@ -74,7 +75,7 @@ def test_real_broker_outage_then_delivery(make_change, lead, monkeypatch):
     def broker_down(*args, **kwargs):
         raise BrokerDown("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
-    monkeypatch.setattr(event_tasks.dispatch_event, "apply_async", broker_down)
+    monkeypatch.setattr(notification_tasks.dispatch_event, "apply_async", broker_down)
     change = make_change()
     assert change.status == ChangeStatus.SUBMITTED  # the user's request did not fail
     event = OutboxEvent.objects.get(event_type=EventType.CHANGE_SUBMITTED)

@@ -12,6 +12,7 @@ from apps.changes.choices import ChangeStatus
 from apps.events import tasks as event_tasks
 from apps.events.choices import DeliveryStatus, EventType
 from apps.events.models import EmailNotification, OutboxEvent
+from apps.notifications import tasks as notification_tasks
 
 pytestmark = pytest.mark.usefixtures("eager_tasks")
 
@@ -55,7 +56,7 @@ def test_retried_tasks_send_nothing_twice(make_change, lead):
     event = OutboxEvent.objects.get(event_type=EventType.CHANGE_SUBMITTED)
     assert event.dispatched_at is not None
     sent = len(mail.outbox)
-    assert event_tasks.dispatch_event(event.pk) is False
+    assert notification_tasks.dispatch_event(event.pk) is False
     notification = EmailNotification.objects.get(event=event)
     assert event_tasks.send_email_notification(notification.pk) is False
     assert len(mail.outbox) == sent
@@ -92,7 +93,7 @@ def test_notification_enqueued_while_the_broker_is_down_is_delivered_later(make_
     def broker_down(*args, **kwargs):
         raise BrokerDown("Error 111 connecting to redis:6379. Connection refused.")
 
-    monkeypatch.setattr(event_tasks.dispatch_event, "apply_async", broker_down)
+    monkeypatch.setattr(notification_tasks.dispatch_event, "apply_async", broker_down)
     change = make_change()  # the submission itself succeeds
     assert change.status == ChangeStatus.SUBMITTED
     event = OutboxEvent.objects.get(event_type=EventType.CHANGE_SUBMITTED)
@@ -106,5 +107,5 @@ def test_notification_enqueued_while_the_broker_is_down_is_delivered_later(make_
 
 def test_tasks_are_acknowledged_late_so_a_killed_worker_does_not_lose_them(settings):
     assert settings.CELERY_TASK_ACKS_LATE and settings.CELERY_TASK_REJECT_ON_WORKER_LOST
-    for task in (event_tasks.dispatch_event, event_tasks.send_email_notification, event_tasks.drain_outbox):
+    for task in (notification_tasks.dispatch_event, event_tasks.send_email_notification, event_tasks.drain_outbox):
         assert task.acks_late is True

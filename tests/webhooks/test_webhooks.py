@@ -12,8 +12,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from apps.events.choices import DeliveryStatus
-from apps.events.dispatch import dispatch_event
 from apps.events.models import OutboxEvent
+from apps.notifications.dispatch import dispatch_event
 from apps.webhooks import services
 from apps.webhooks.models import WebhookDelivery, WebhookEndpoint
 from apps.webhooks.tasks import deliver_webhook, retry_webhook_deliveries
