@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from apps.events.choices import DeliveryStatus, EventType
+from apps.platform.fields import HttpsURLField
 from apps.webhooks.choices import AttemptOutcome
 
 
@@ -16,7 +17,7 @@ def new_secret() -> str:
 
 class WebhookEndpoint(models.Model):
     name = models.CharField(max_length=100)
-    url = models.URLField(max_length=500, help_text="Receives a JSON POST per event.")
+    url = HttpsURLField(max_length=500, help_text="Receives a JSON POST per event.")
     secret = models.CharField(
         max_length=128,
         default=new_secret,

@@ -4,6 +4,7 @@ from django.db import models
 from django.urls import reverse
 
 from apps.incidents.choices import IncidentStatus, Severity
+from apps.platform.fields import HttpsURLField
 
 DEFAULT_WINDOW_HOURS = 72
 MAX_WINDOW_HOURS = 24 * 14
@@ -23,7 +24,7 @@ class Incident(models.Model):
     )
     hosts = models.ManyToManyField("inventory.Host", blank=True, related_name="incidents")
     services = models.ManyToManyField("inventory.Service", blank=True, related_name="incidents")
-    bridge_url = models.URLField(blank=True, help_text="Link to the bridge call or chat room.")
+    bridge_url = HttpsURLField(blank=True, help_text="Link to the bridge call or chat room.")
     opened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
