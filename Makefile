@@ -29,10 +29,11 @@ run: seed
 	@echo "ChangePortal demo: http://$(HOST):$(PORT)/  (logins printed above)"
 	$(DEV_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-## Lint, migration check and the whole test suite (SQLite by default; PostgreSQL/Redis via DATABASE_URL/REDIS_URL)
+## Lint, layer contracts (lint-imports), migration check and the whole test suite (SQLite by default; PostgreSQL/Redis via DATABASE_URL/REDIS_URL)
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(DEV_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
 	CONN_MAX_AGE=0 $(DEV_ENV) $(BIN)/pytest $(PYTEST_ARGS)
 

@@ -1,10 +1,10 @@
 """What the decision part of a change's page (and an inbox row) shows to one user."""
 
 from apps.approvals import rounds
+from apps.approvals.history import changes_since_last_approval
 from apps.changes.collisions import collisions_for_change
 from apps.changes.models import Change
 from apps.changes.permissions import memberships_of
-from apps.changes.services.review import changes_since_last_approval
 
 
 def decision_context(user, change: Change, *, with_collisions: bool = True) -> dict:

@@ -4,9 +4,9 @@ from django.conf import settings
 from django.db.models import Q
 
 from apps.accounts.models import TeamMembership
+from apps.approvals.history import changes_since_last_approval
 from apps.approvals.models import Approval, RequiredApproval
 from apps.changes.models import Change
-from apps.changes.services.review import changes_since_last_approval
 from apps.events.choices import EventType
 
 APPROVER_EVENTS = {

@@ -1,6 +1,6 @@
 """An approval round: the slots a submitted change must fill, and who may fill them.
 
-Only models are imported here, so apps.changes.services can open a round on submission without a cycle.
+apps.approvals.receivers opens a round when the change lifecycle announces a submission.
 """
 
 from dataclasses import dataclass

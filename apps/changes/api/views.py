@@ -1,8 +1,8 @@
-"""Changes over REST. Every write goes through apps.changes.services (or apps.approvals.services.decide)."""
+"""Changes over REST. Every write goes through apps.changes.services; decisions are apps.approvals.api.decide."""
 
 from django.db.models import Prefetch
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -10,8 +10,6 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
-from apps.approvals import services as approval_services
-from apps.approvals.api.serializers import ApprovalSerializer, DecideSerializer
 from apps.changes import permissions, services
 from apps.changes.api.freeze import GateQuerySerializer, GateSerializer
 from apps.changes.api.serializers import (
@@ -47,16 +45,6 @@ class CanEditChange(BasePermission):
 
     def has_object_permission(self, request, view, obj) -> bool:
         return permissions.can_edit(request.user, obj)
-
-
-class MayDecideOnChange(BasePermission):
-    """Refuses, before the body is read, whoever can never decide on this change: its own requester, and anyone in
-    no team (required approvals are filled only by team members). Which slot, if any, is the service's call."""
-
-    message = "You may not decide on this change: it is your own, or you are in no team whose approval it needs."
-
-    def has_object_permission(self, request, view, obj) -> bool:
-        return obj.requester_id != request.user.pk and bool(permissions.memberships_of(request.user))
 
 
 def _host_links(change: Change):
@@ -118,7 +106,6 @@ class ChangeViewSet(
         "transition": WRITE + (CanEditChange,),
         "host_states": WRITE + (CanEditChange,),
         "host_state": WRITE + (CanEditChange,),
-        "decide": WRITE + (MayDecideOnChange,),  # for which slot is apps.approvals.services.decide's call
     }
 
     def _fresh(self, change: Change) -> dict:
@@ -237,24 +224,3 @@ class ChangeViewSet(
         query = GateQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         return Response(GateSerializer(gate_decision(change, at=query.validated_data.get("at"))).data)
-
-    @extend_schema(
-        summary="Approve or reject a change",
-        description="Records your decision for one of the approvals the change needs (`team` picks which when "
-        "you may decide for several). The last required approval approves the change; a rejection rejects it.",
-        request=DecideSerializer,
-        parameters=[LOCATION],
-        responses={
-            201: ApprovalSerializer,
-            **errors(400, 401, 404),
-            403: OpenApiResponse(description="You may not decide on this change (own change, not a lead...)."),
-            409: OpenApiResponse(description="Not awaiting approval, or you already decided."),
-        },
-    )
-    @action(detail=True, methods=["post"])
-    def decide(self, request, pk=None):
-        change = self.get_object()
-        body = DecideSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        approval = approval_services.decide(change=change, actor=request.user, **body.validated_data)
-        return created(request, ApprovalSerializer(approval).data, viewname="approval-detail", pk=approval.pk)

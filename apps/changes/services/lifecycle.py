@@ -8,7 +8,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from apps.approvals import rounds
 from apps.changes import permissions, state_machine
 from apps.changes.choices import ActivityAction, ChangeStatus, HostExecutionState
 from apps.changes.events import EVENT_FOR_STATUS, change_payload
@@ -16,6 +15,7 @@ from apps.changes.exceptions import ChangeForbidden, IllegalTransition, StaleCha
 from apps.changes.models import Change, ChangeActivity, ChangeHost
 from apps.changes.services import review
 from apps.changes.services.audit import audit_value, record_activity
+from apps.changes.signals import change_submitted, latest, material_edit_saved
 from apps.events.choices import EventType
 from apps.events.services import publish_event
 from apps.inventory.models import Host, Service
@@ -133,8 +133,9 @@ def update_change(
 ) -> tuple[Change, dict]:
     """Apply an edit; returns the locked, saved change and the recorded diff.
 
-    A material edit (see review.MATERIAL_FIELDS) of a change that has approvals withdraws them and sends an
-    approved change back to submitted, so the leads decide again on what will really run.
+    A material edit (see review.MATERIAL_FIELDS) is announced with material_edit_saved: apps.approvals withdraws
+    the approvals it invalidates and sends an approved change back to submitted, so the leads decide again on what
+    will really run.
     """
     locked = Change.objects.select_for_update().get(pk=change.pk)
     if actor is not None and not permissions.can_edit(actor, locked):
@@ -174,16 +175,9 @@ def update_change(
         _set_hosts(locked, hosts)
     record_activity(change=locked, actor=actor, action=ActivityAction.EDIT, changes=diff, note=note)
 
-    if material and (locked.status == ChangeStatus.APPROVED or review.current_approvals(locked).exists()):
-        reason = f"Material edit after approval ({', '.join(material)})."
-        review.withdraw_approvals(change=locked, reason=reason)
-        if locked.status == ChangeStatus.APPROVED:
-            locked = transition_change(
-                change=locked,
-                target=ChangeStatus.SUBMITTED,
-                actor=None,
-                note=f"{reason} Approval withdrawn; the change needs a new decision.",
-            )
+    if material:
+        # Approvals withdraw what was approved (apps.approvals.receivers) and may send the change back to submitted.
+        locked = latest(material_edit_saved.send(sender=Change, change=locked, fields=material, actor=actor), locked)
     if submit:
         locked = submit_change(change=locked, actor=actor)
     return locked, diff
@@ -286,22 +280,9 @@ def transition_change(
             payload=change_payload(locked) | {"from_status": current, "note": note, "actor": _actor_name(actor)},
         )
     if target == ChangeStatus.SUBMITTED:
-        locked = _open_approval_round(locked)
+        # Approvals open the round of who must decide (and pre-approve a standard change): apps.approvals.receivers.
+        locked = latest(change_submitted.send(sender=Change, change=locked, actor=actor), locked)
     return locked
-
-
-def _open_approval_round(change: Change) -> Change:
-    """Compute who must approve; a change made from a standard template and still matching it is approved."""
-    rounds.open_round(change)
-    template = change.template
-    if template is not None and template.is_standard and template.is_active and template.matches(change):
-        return transition_change(
-            change=change,
-            target=ChangeStatus.APPROVED,
-            actor=None,
-            note=f"Pre-approved standard change: made from the template “{template.name}”.",
-        )
-    return change
 
 
 @transaction.atomic

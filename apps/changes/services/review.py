@@ -1,13 +1,12 @@
-"""Rules a change must meet before leads look at it, and what a material edit does to their approval."""
+"""Rules a change must meet before leads look at it, and which edits are material (apps.approvals decides what
+a material edit does to an approval)."""
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from apps.approvals.choices import Decision
-from apps.approvals.models import Approval
-from apps.changes.choices import ActivityAction, ChangeRisk
+from apps.changes.choices import ChangeRisk
 from apps.changes.freeze import freeze_occurrences
-from apps.changes.models import Change, ChangeActivity
+from apps.changes.models import Change
 
 # An edit to any of these after approval invalidates the approval: they change what runs, where, when or
 # how it is undone. Title and summary are wording; fixing a typo does not need a new decision.
@@ -71,27 +70,3 @@ def check_ready_for_submission(change: Change) -> None:
     errors = submission_errors(change)
     if errors:
         raise ValidationError(errors)
-
-
-def current_approvals(change: Change):
-    return Approval.objects.filter(change=change, decision=Decision.APPROVED, withdrawn_at__isnull=True)
-
-
-def withdraw_approvals(*, change: Change, reason: str) -> int:
-    return current_approvals(change).update(withdrawn_at=timezone.now(), withdrawn_reason=reason)
-
-
-def changes_since_last_approval(change: Change) -> tuple[Approval | None, dict]:
-    """The latest approval given and a merged before/after of every edit made after it."""
-    last = Approval.objects.filter(change=change, decision=Decision.APPROVED).order_by("-decided_at", "-id").first()
-    if last is None:
-        return None, {}
-    merged: dict[str, dict] = {}
-    edits = ChangeActivity.objects.filter(change=change, action=ActivityAction.EDIT, created__gt=last.decided_at)
-    for entry in edits.order_by("created", "id"):
-        for field, values in entry.changes.items():
-            if field in merged:
-                merged[field]["after"] = values.get("after")
-            else:
-                merged[field] = {"before": values.get("before"), "after": values.get("after")}
-    return last, {field: values for field, values in merged.items() if values["before"] != values["after"]}

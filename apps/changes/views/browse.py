@@ -3,9 +3,9 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, render
 
-from apps.approvals.decision_panel import decision_context
 from apps.changes import permissions
 from apps.changes.choices import ChangeStatus, HostExecutionState
+from apps.changes.collisions import collisions_for_change
 from apps.changes.filtersets import ChangeFilterSet
 from apps.changes.models import Change
 from apps.platform.htmx import is_partial_request, render_page_or_partial
@@ -59,16 +59,12 @@ def host_table_context(request, change: Change) -> dict:
 
 def detail_context(request, change: Change) -> dict:
     active = change.status not in ChangeStatus.inactive()
-    return (
-        host_table_context(request, change)
-        | decision_context(request.user, change, with_collisions=active)
-        | {
-            "activities": change.activities.select_related("actor"),
-            "actions": permissions.available_actions(request.user, change),
-            "approvals": change.approvals.select_related("decided_by", "team"),
-            "services": change.services.all(),
-        }
-    )
+    return host_table_context(request, change) | {
+        "activities": change.activities.select_related("actor"),
+        "actions": permissions.available_actions(request.user, change),
+        "collisions": collisions_for_change(change) if active else None,
+        "services": change.services.all(),
+    }
 
 
 @login_required
