@@ -2,50 +2,59 @@
 
 A week shows up to ~500 entries (more in a month), each with a tooltip and a screen-reader note. Rendered
 through ``{% include %}`` each cost ~20 template variable lookups, escapes and a context copy, most of the
-page's render time; here each entry's fixed parts are escaped once and only the placement (grid classes,
-start time) changes per day or lane. User text (title, names, tooltip) goes through ``escape``; the
-placement classes and times are made by ``apps.schedule`` itself, never from input.
+page's render time; here each entry's fixed parts are built once and only the placement (grid classes,
+start time) changes per day or lane. Everything goes through ``format_html``, which escapes each value that is
+not already safe: user text (title, names, tooltip) and the placement classes and times alike, escaping by
+construction rather than by remembering to.
 """
 
 from __future__ import annotations
 
-from django.utils.html import escape
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
+_FLAG = '<span class="ev-flag">⚠<span class="visually-hidden"> collides with {},</span></span> '
+_HEAD = '{}" href="{}" title="{}" data-change="{}">\n  <span class="ev-time">{}'
+_TAIL = (
+    '<span class="ev-ref">{}</span></span>\n'
+    '  <span class="ev-title">{}</span>\n'
+    '  <span class="ev-meta">{}</span>\n</a>\n'
+)
+_LINE = (
+    '<li><a class="ev-line {}" href="{}" title="{}">{}'
+    '<span class="mono">{}</span> {} {} '
+    '<span class="muted">· {}</span></a></li>'
+)
+_LINE_FLAG = mark_safe('<span aria-label="collision">⚠</span> ')  # a constant: nothing to escape
 
-def link_parts(entry) -> tuple[str, str]:
+
+def link_parts(entry) -> tuple[SafeString, SafeString]:
     """The entry's link around its place classes and start time, escaped once per entry."""
     change = entry.change
-    flag = ""
-    if entry.collisions:
-        flag = (
-            '<span class="ev-flag">⚠<span class="visually-hidden"> collides with '
-            f"{escape(entry.collision_text)},</span></span> "
-        )
-    head = (
-        f'{escape(entry.css)}" href="{entry.url}" title="{entry.tooltip_attr}" data-change="{change.pk}">\n'
-        f'  <span class="ev-time">{flag}'
-    )
-    tail = (
-        f'<span class="ev-ref">{change.reference}</span></span>\n'
-        f'  <span class="ev-title">{escape(change.title)}</span>\n'
-        f'  <span class="ev-meta">{escape(entry.meta)}</span>\n</a>\n'
-    )
+    flag = format_html(_FLAG, entry.collision_text) if entry.collisions else ""
+    head = format_html(_HEAD, entry.css, entry.url, entry.tooltip_attr, change.pk, flag)
+    tail = format_html(_TAIL, change.reference, change.title, entry.meta)
     return head, tail
 
 
-def place_link(parts: tuple[str, str], place: str, time: str = "") -> SafeString:
+def place_link(parts: tuple[SafeString, SafeString], place: str, time: str = "") -> SafeString:
     """``<a class="ev …">`` placed by the ``place`` classes, with the start ``time`` if given."""
     head, tail = parts
-    return mark_safe(f'<a class="ev {place} {head}{time + " " if time else ""}{tail}')
+    return format_html('<a class="ev {} {}{}{}', place, head, f"{time} " if time else "", tail)
 
 
 def entry_line(entry) -> SafeString:
     """One ``<li>`` of a "+N more" list: start, reference, title and status."""
     change = entry.change
-    flag = '<span aria-label="collision">⚠</span> ' if entry.collisions else ""
-    return mark_safe(
-        f'<li><a class="ev-line {escape(entry.css)}" href="{entry.url}" title="{entry.tooltip_attr}">{flag}'
-        f'<span class="mono">{entry.start:%a %H:%M}</span> {change.reference} {escape(change.title)} '
-        f'<span class="muted">· {escape(entry.status_label)}</span></a></li>'
+    flag = _LINE_FLAG if entry.collisions else ""
+    return format_html(
+        _LINE,
+        entry.css,
+        entry.url,
+        entry.tooltip_attr,
+        flag,
+        f"{entry.start:%a %H:%M}",
+        change.reference,
+        change.title,
+        entry.status_label,
     )
