@@ -1,7 +1,6 @@
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_POST
 
 from apps.approvals import services
@@ -10,7 +9,7 @@ from apps.changes.exceptions import ChangeError, ChangeForbidden
 from apps.changes.models import Change
 from apps.changes.views.actions import refused
 from apps.changes.views.browse import detail_context
-from apps.platform.htmx import is_partial_request
+from apps.platform.htmx import action_response
 
 INBOX_SIZE = 50
 
@@ -27,7 +26,7 @@ def inbox(request):
 def decide(request, pk):
     """Approve or reject from the inbox row (``from=inbox``) or the change page's status panel."""
     change = get_object_or_404(Change, pk=pk)
-    error, success = "", ""
+    error, success, forbidden = "", "", False
     try:
         approval = services.decide(
             change=change,
@@ -37,26 +36,26 @@ def decide(request, pk):
             team=request.POST.get("team") or None,
         )
         success = f"You {approval.get_decision_display().lower()} {change.reference}."
-    except ChangeForbidden as exc:
-        if not is_partial_request(request):
-            return refused(request, change, exc.message)
-        error = exc.message
     except ChangeError as exc:
-        error = exc.message
+        error, forbidden = exc.message, isinstance(exc, ChangeForbidden)
     except ValidationError as exc:
         error = " ".join(exc.messages)
-    if not is_partial_request(request):
-        if error:
-            messages.error(request, error)
-        else:
-            messages.success(request, success)
-        return redirect("approvals:inbox" if request.POST.get("from") == "inbox" else change)
-    change = Change.objects.select_related("environment", "team", "requester").get(pk=pk)
-    if request.POST.get("from") == "inbox":
-        context = decision_context(request.user, change) | {"error": error, "success": success, "row": True}
-        response = render(request, "approvals/partials/inbox_row.html", context)
-    else:
-        context = detail_context(request, change) | {"action_error": error, "action_success": success}
-        response = render(request, "changes/partials/change_status_panel.html", context)
-    response["HX-Trigger"] = "changeUpdated"
-    return response
+    from_inbox = request.POST.get("from") == "inbox"
+
+    def fragment():
+        shown = Change.objects.select_related("environment", "team", "requester").get(pk=pk)
+        if from_inbox:
+            context = decision_context(request.user, shown) | {"error": error, "success": success, "row": True}
+            return render(request, "approvals/partials/inbox_row.html", context)
+        context = detail_context(request, shown) | {"action_error": error, "action_success": success}
+        return render(request, "changes/partials/change_status_panel.html", context)
+
+    return action_response(
+        request,
+        redirect_to="approvals:inbox" if from_inbox else change,
+        fragment=fragment,
+        error=error,
+        success=success,
+        refuse=(lambda: refused(request, change, error)) if forbidden else None,
+        trigger="changeUpdated",
+    )

@@ -1,9 +1,8 @@
 """Actions on one change from its page: status moves, comments, per-host execution."""
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_POST
 
 from apps.changes import permissions, services
@@ -12,7 +11,7 @@ from apps.changes.exceptions import ChangeError, ChangeForbidden
 from apps.changes.models import Change
 from apps.changes.views.browse import detail_context, host_table_context
 from apps.inventory.models import Host
-from apps.platform.htmx import is_partial_request
+from apps.platform.htmx import action_response
 
 
 def _validation_text(exc: ValidationError) -> str:
@@ -21,8 +20,7 @@ def _validation_text(exc: ValidationError) -> str:
 
 def refused(request, change: Change, error: str):
     """A full-page post the user had no right to make: the change page with the reason, as a 403 (not a redirect
-    that reads like success to scripts and scanners)."""
-    messages.error(request, error)
+    that reads like success to scripts and scanners). ``error`` is already in the messages (action_response)."""
     change = Change.objects.select_related("environment", "team", "requester").get(pk=change.pk)
     context = detail_context(request, change) | {"can_create": permissions.can_create(request.user)}
     return render(request, "changes/change_detail.html", context, status=403)
@@ -30,20 +28,21 @@ def refused(request, change: Change, error: str):
 
 def _reply(request, change: Change, error: str, success: str, partial: str, extra: dict | None = None, forbidden=False):
     """Full-page posts get a redirect with a message; htmx posts get the re-rendered fragment."""
-    if forbidden and not is_partial_request(request):
-        return refused(request, change, error)
-    if not is_partial_request(request):
-        if error:
-            messages.error(request, error)
-        elif success:
-            messages.success(request, success)
-        return redirect(change)
-    change = Change.objects.select_related("environment", "team", "requester").get(pk=change.pk)
-    context = detail_context(request, change) | {"action_error": error, "action_success": success} | (extra or {})
-    # htmx swaps only 2xx answers by default, so an error travels inside the re-rendered fragment.
-    response = render(request, partial, context)
-    response["HX-Trigger"] = "changeUpdated"
-    return response
+
+    def fragment():
+        shown = Change.objects.select_related("environment", "team", "requester").get(pk=change.pk)
+        context = detail_context(request, shown) | {"action_error": error, "action_success": success} | (extra or {})
+        return render(request, partial, context)
+
+    return action_response(
+        request,
+        redirect_to=change,
+        fragment=fragment,
+        error=error,
+        success=success,
+        refuse=(lambda: refused(request, change, error)) if forbidden else None,
+        trigger="changeUpdated",
+    )
 
 
 @login_required
@@ -104,9 +103,16 @@ def change_host_states(request, pk):
             error, forbidden = exc.message, isinstance(exc, ChangeForbidden)
         except ValidationError as exc:
             error = _validation_text(exc)
-    if is_partial_request(request):
-        context = host_table_context(request, change) | {"host_error": error, "host_success": success}
-        response = render(request, "changes/partials/host_table.html", context)
-        response["HX-Trigger"] = "changeUpdated"
-        return response
-    return _reply(request, change, error, success, "changes/partials/host_table.html", forbidden=forbidden)
+    return action_response(
+        request,
+        redirect_to=change,
+        fragment=lambda: render(
+            request,
+            "changes/partials/host_table.html",
+            host_table_context(request, change) | {"host_error": error, "host_success": success},
+        ),
+        error=error,
+        success=success,
+        refuse=(lambda: refused(request, change, error)) if forbidden else None,
+        trigger="changeUpdated",
+    )

@@ -1,10 +1,9 @@
 """What participants do on the bridge. Each action is a thin call into apps.incidents.services; an htmx
 request gets the refreshed live fragments back, a plain form post is redirected to the bridge page."""
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_POST
 
 from apps.changes.exceptions import ChangeError
@@ -15,6 +14,7 @@ from apps.incidents.models import Backout, Incident
 from apps.incidents.services import IncidentError, IncidentForbidden, backout_progress
 from apps.incidents.views.incidents import render_detail, render_live
 from apps.inventory.models import Host
+from apps.platform.htmx import action_response
 
 REFUSED = (IncidentError, ChangeError, ValidationError)
 
@@ -29,29 +29,26 @@ def _form_error(form) -> str:
     return " ".join(f"{form.fields[name].label or name}: {' '.join(errors)}" for name, errors in form.errors.items())
 
 
-def _respond(request, incident: Incident, *, done: str = "", error: str = ""):
-    if request.htmx:
+def _respond(request, incident: Incident, *, done: str = "", error: str = "", forbidden: bool = False):
+    return action_response(
+        request,
+        redirect_to=incident,
         # 422 tells bridge.js to keep what the user typed; the fragments are still swapped in.
-        response = render_live(request, incident, flash=error or done, flash_error=bool(error))
-        if error:
-            response.status_code = 422
-        return response
-    if error:
-        messages.error(request, error)
-    elif done:
-        messages.success(request, done)
-    return redirect(incident)
+        fragment=lambda: render_live(request, incident, flash=error or done, flash_error=bool(error)),
+        error=error,
+        success=done,
+        # A refusal is not a success: the page itself answers 403 with the reason, instead of a redirect.
+        refuse=(lambda: render_detail(request, incident, status=403)) if forbidden else None,
+        error_status=422,
+        partial=bool(request.htmx),  # the bridge answers any htmx post, boosted or not, with its live fragments
+    )
 
 
 def _run(request, incident: Incident, action, done: str):
     try:
         action()
     except IncidentForbidden as exc:
-        if request.htmx:
-            return _respond(request, incident, error=exc.message)
-        # A refusal is not a success: the page itself answers 403 with the reason, instead of a redirect.
-        messages.error(request, exc.message)
-        return render_detail(request, incident, status=403)
+        return _respond(request, incident, error=exc.message, forbidden=True)
     except REFUSED as exc:
         return _respond(request, incident, error=_message(exc))
     return _respond(request, incident, done=done)
