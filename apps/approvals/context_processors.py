@@ -1,6 +1,6 @@
 from django.utils.functional import SimpleLazyObject
 
-from apps.approvals.services import inbox_for
+from apps.approvals.inbox import inbox_count
 
 
 def approvals(request):
@@ -8,4 +8,4 @@ def approvals(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"approval_inbox_count": SimpleLazyObject(lambda: len(inbox_for(user)))}
+    return {"approval_inbox_count": SimpleLazyObject(lambda: inbox_count(user))}

@@ -4,7 +4,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_POST
 
 from apps.approvals import services
-from apps.approvals.decision_panel import decision_context
+from apps.approvals.inbox import inbox_rows
 from apps.changes.exceptions import ChangeError, ChangeForbidden
 from apps.changes.models import Change
 from apps.changes.views.actions import refused
@@ -17,7 +17,7 @@ INBOX_SIZE = 50
 @login_required
 def inbox(request):
     changes = services.inbox_for(request.user)
-    rows = [decision_context(request.user, change) for change in changes[:INBOX_SIZE]]
+    rows = inbox_rows(request.user, changes[:INBOX_SIZE])
     return render(request, "approvals/inbox.html", {"rows": rows, "total": len(changes), "shown": len(rows)})
 
 
@@ -45,7 +45,8 @@ def decide(request, pk):
     def fragment():
         shown = Change.objects.select_related("environment", "team", "requester").get(pk=pk)
         if from_inbox:
-            context = decision_context(request.user, shown) | {"error": error, "success": success, "row": True}
+            [context] = inbox_rows(request.user, [shown])
+            context |= {"error": error, "success": success, "row": True}
             return render(request, "approvals/partials/inbox_row.html", context)
         context = detail_context(request, shown) | {"action_error": error, "action_success": success}
         return render(request, "changes/partials/change_status_panel.html", context)
