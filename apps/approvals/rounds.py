@@ -8,10 +8,12 @@ from dataclasses import dataclass
 from apps.approvals.choices import Decision
 from apps.approvals.models import Approval, RequiredApproval
 from apps.approvals.policies import requirements_for
+from apps.changes import state_machine
 from apps.changes.choices import ChangeStatus, ChangeType
 from apps.changes.models import Change
 
-RUNNING = (ChangeStatus.IN_PROGRESS, ChangeStatus.COMPLETED, ChangeStatus.FAILED)
+# An emergency change that ran before its approval is approved retroactively.
+RUNNING = state_machine.PLAN_FROZEN
 
 
 @dataclass

@@ -54,11 +54,6 @@ class ChangeStatus(models.TextChoices):
             cls.CANCELLED: "gray",
         }
 
-    @classmethod
-    def inactive(cls) -> tuple[str, ...]:
-        """Statuses of changes that will not (or did not) touch anything."""
-        return (cls.DRAFT, cls.REJECTED, cls.CANCELLED)
-
 
 class ChangeRisk(models.TextChoices):
     LOW = "low", "Low"

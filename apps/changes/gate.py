@@ -9,15 +9,16 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
-from apps.changes.choices import ChangeStatus, ChangeType
+from apps.changes import state_machine
+from apps.changes.choices import ChangeType
 from apps.changes.freeze import FreezeOccurrence, freeze_occurrences
 from apps.changes.models import Change
 
 # An instant is asked about as this tiny range, since freeze_occurrences takes [start, end).
 INSTANT = timedelta(microseconds=1)
-READY = (ChangeStatus.APPROVED, ChangeStatus.IN_PROGRESS)
+READY = state_machine.RUNNABLE
 # Emergency changes may start before approval (the state machine's guard) and are approved afterwards.
-READY_EMERGENCY = (ChangeStatus.SUBMITTED, ChangeStatus.APPROVED, ChangeStatus.IN_PROGRESS)
+READY_EMERGENCY = state_machine.RUNNABLE | state_machine.AWAITING_DECISION
 
 
 @dataclass

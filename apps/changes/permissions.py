@@ -1,12 +1,7 @@
 """Who may do what to a change. Services enforce these; views only ask them what to offer."""
 
 from apps.changes import state_machine
-from apps.changes.choices import ChangeStatus as S
 from apps.changes.models import Change
-
-# Moves made only by the system: a material edit re-opens approval; decisions are recorded through
-# apps.approvals.services.decide, which moves the change once the required approvals are in.
-_AUTOMATIC_ONLY = {(S.APPROVED, S.SUBMITTED), (S.SUBMITTED, S.APPROVED), (S.SUBMITTED, S.REJECTED)}
 
 
 def _is_team_member(user, change: Change) -> bool:
@@ -44,15 +39,16 @@ def can_edit(user, change: Change) -> bool:
 
 
 def can_transition(user, change: Change, target: str) -> bool:
-    if (change.status, target) in _AUTOMATIC_ONLY:
-        return False
-    return can_edit(user, change)
+    """Moves people take (state_machine.PEOPLE) are open to whoever may edit the change; decisions and the
+    system's own moves are not."""
+    return state_machine.taken_by_people(change.status, target) and can_edit(user, change)
 
 
 def why_not(user, change: Change, target: str) -> str:
-    if (change.status, target) in {(S.SUBMITTED, S.APPROVED), (S.SUBMITTED, S.REJECTED)}:
+    declared = state_machine.transition(change.status, target)
+    if declared is not None and declared.by == state_machine.DECISION:
         return "Approvals and rejections are recorded as decisions (approval inbox or the change page), not moves."
-    if (change.status, target) in _AUTOMATIC_ONLY:
+    if declared is not None and declared.by == state_machine.SYSTEM:
         return "This move happens on its own (a material edit withdraws the approval)."
     return "Only the requester, members of the change's team, or staff can do that."
 

@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils import timezone
 
+from apps.changes import state_machine
 from apps.changes.choices import ChangeStatus
 from apps.changes.models import Change
 
@@ -18,7 +19,7 @@ def home(request):
         "awaiting_approval": base.filter(status=ChangeStatus.SUBMITTED)[:20],
         "recent": Change.objects.select_related("environment", "team")
         .filter(eff_end__lte=now, eff_end__gte=now - timedelta(days=3))
-        .exclude(status__in=ChangeStatus.inactive())
+        .exclude(status__in=state_machine.NEVER_RAN)
         .order_by("-eff_end", "-id")[:20],
         "now": now,
     }

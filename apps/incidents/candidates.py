@@ -20,6 +20,7 @@ from django.db.models import Count, Exists, Min, OuterRef, Q, Subquery
 
 from apps.approvals.choices import Decision
 from apps.approvals.models import Approval
+from apps.changes import state_machine
 from apps.changes.choices import ActivityAction, ChangeStatus, HostExecutionState
 from apps.changes.models import Change, ChangeActivity, ChangeHost
 from apps.changes.services.review import MATERIAL_FIELDS
@@ -29,7 +30,7 @@ from apps.platform.sharing import attach_shared
 DRIFT_LOOKBACK = timedelta(days=14)
 # How far back QA/dev count as having received an artifact before production.
 LOWER_ENV_LOOKBACK = timedelta(days=90)
-INACTIVE = ChangeStatus.inactive()  # draft, rejected, cancelled: never suspects
+INACTIVE = state_machine.NEVER_RAN  # draft, rejected, cancelled: never suspects
 
 
 @dataclass(frozen=True)

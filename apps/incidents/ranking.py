@@ -8,8 +8,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from apps.changes import state_machine
 from apps.changes.choices import ChangeKind, ChangeRisk, ChangeStatus, ChangeType, HostExecutionState
 from apps.incidents.choices import SuspectScope
+
+# Ran while still a draft or awaiting its decision.
+NOT_APPROVED_YET = frozenset({ChangeStatus.DRAFT}) | state_machine.AWAITING_DECISION
 
 FACTOR_LABELS = {
     "state": "On this host",
@@ -204,7 +208,7 @@ def emergency_factor(change_type: str) -> Factor | None:
 
 def unapproved_factor(*, change_type: str, ever_approved: bool, status: str, ran: bool) -> Factor | None:
     """Never approved (standard changes are pre-approved), or it ran while still a draft or submitted."""
-    if ran and status in (ChangeStatus.DRAFT, ChangeStatus.SUBMITTED):
+    if ran and status in NOT_APPROVED_YET:
         return Factor("unapproved", UNAPPROVED_POINTS, f"ran while still {_label(ChangeStatus, status).lower()}")
     if not ever_approved and change_type != ChangeType.STANDARD:
         return Factor("unapproved", UNAPPROVED_POINTS, "never approved")
@@ -245,7 +249,7 @@ def drift_factor(
 
 def not_started_factor(*, status: str, started: bool, start: datetime, at: datetime) -> Factor | None:
     """Planned in the window but with no sign it ran: less likely, still listed."""
-    if started or start > at or status not in (ChangeStatus.SUBMITTED, ChangeStatus.APPROVED):
+    if started or start > at or status not in state_machine.PLANNED:
         return None
     return Factor("not_started", NOT_STARTED_POINTS, "planned in the window but never recorded as started")
 

@@ -38,6 +38,7 @@ from django.utils.html import escape
 from icalendar import Calendar, Event
 
 from apps.accounts.models import UserProfile
+from apps.changes import state_machine
 from apps.changes.choices import ChangeStatus
 from apps.changes.filtersets import ChangeFilterSet
 from apps.changes.freeze import FreezeOccurrence, freeze_occurrences
@@ -173,7 +174,7 @@ def change_event(change: Change, links: Links) -> Event:
     if change.eff_end > change.eff_start:
         event.add("dtend", change.eff_end.astimezone(UTC))
     summary = f"{change.reference} [{change.environment}] {change.title}"
-    if change.status in (ChangeStatus.CANCELLED, ChangeStatus.REJECTED):
+    if change.status in state_machine.WILL_NOT_RUN:
         summary += f" ({change.get_status_display().lower()})"
     event.add("summary", ical_text(summary))
     event.add("description", ical_text(_description(change, links)))

@@ -17,6 +17,7 @@ from django.db.models import QuerySet
 from django.utils.html import escape
 from django.utils.safestring import SafeString
 
+from apps.changes import state_machine
 from apps.changes.choices import ChangeKind, ChangeRisk, ChangeStatus
 from apps.changes.filtersets import ChangeFilterSet
 from apps.changes.freeze import FreezeOccurrence, freeze_occurrences
@@ -29,7 +30,7 @@ from apps.schedule.collisions import Collision, find_collisions, load_links
 # A page never renders more changes than this; the banner asks for a filter instead.
 MAX_VISIBLE = 2000
 MAX_LISTED_HOSTS = 8
-INACTIVE = (ChangeStatus.CANCELLED, ChangeStatus.REJECTED)
+INACTIVE = state_machine.WILL_NOT_RUN
 # What the calendar reads of a change: not the long texts, nor the other eight timestamps (Django decodes each
 # timestamp in Python, and a page holds up to MAX_VISIBLE changes).
 SHOWN_FIELDS = ("title", "kind", "status", "risk", "eff_start", "eff_end", "environment", "team")

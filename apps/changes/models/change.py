@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from apps.changes import state_machine
 from apps.changes.choices import (
     ChangeKind,
     ChangeRisk,
@@ -48,7 +49,7 @@ class ChangeQuerySet(models.QuerySet):
         return self.filter(eff_start__lt=end, eff_end__gt=start)
 
     def active(self):
-        return self.exclude(status__in=ChangeStatus.inactive())
+        return self.exclude(status__in=state_machine.NEVER_RAN)
 
 
 class Change(models.Model):

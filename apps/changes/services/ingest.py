@@ -15,8 +15,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from apps.changes import permissions
-from apps.changes.choices import ActivityAction, ChangeStatus, HostExecutionState
+from apps.changes import permissions, state_machine, windows
+from apps.changes.choices import ActivityAction, HostExecutionState
 from apps.changes.events import MAX_HOSTS_IN_PAYLOAD as MAX_HOSTS
 from apps.changes.events import change_payload
 from apps.changes.exceptions import ChangeForbidden
@@ -28,7 +28,6 @@ from apps.events.choices import EventType
 from apps.events.services import publish_event
 from apps.inventory.models import Host, Service
 
-RUNNABLE = (ChangeStatus.APPROVED, ChangeStatus.IN_PROGRESS)
 # Report statuses that end the execution (its actual end is recorded).
 FINISHED = ("completed", "failed")
 
@@ -40,7 +39,7 @@ def _fmt(value: datetime) -> str:
 def execution_flags(change: Change, *, started_at: datetime, ended_at: datetime | None) -> list[str]:
     """What is wrong with running ``change`` over [started_at, ended_at]: unapproved, or outside its window."""
     flags = []
-    if change.status not in RUNNABLE:
+    if change.status not in state_machine.RUNNABLE:
         flags.append(
             f"Executed while {change.get_status_display().lower()}: {change.reference} was not approved "
             "(or was already finished) when this ran."
@@ -96,19 +95,14 @@ def record_unplanned_change(
     unique_services = {service.pk: service for service in services}
     if unique_services:
         through = Change.services.through
-        through.objects.bulk_create(
-            through(change=change, service_id=pk, eff_start=change.eff_start, eff_end=change.eff_end)
-            for pk in unique_services
-        )
+        through.objects.bulk_create(windows.service_links(change, unique_services.values()))
     unique_hosts = {host.pk: host for host in [*hosts, *host_states]}
     by = actor if actor is not None and actor.is_authenticated else None
-    links = []
-    for host in unique_hosts.values():
-        link = ChangeHost(change=change, host=host, eff_start=change.eff_start, eff_end=change.eff_end)
-        reported = host_states.get(host)
+    links = windows.host_links(change, unique_hosts.values())
+    for link in links:
+        reported = host_states.get(link.host)
         if reported is not None and reported.state != HostExecutionState.PENDING:
             link.state, link.state_changed_at, link.state_changed_by = reported.state, reported.at or change.eff_end, by
-        links.append(link)
     ChangeHost.objects.bulk_create(links)
     added = sorted(host.hostname for host in unique_hosts.values())
     entries = [
@@ -154,9 +148,7 @@ def _add_unplanned_hosts(change: Change, hosts: list[Host], actor) -> list[str]:
     extra = [host for host in hosts if host.pk not in linked]
     if not extra:
         return []
-    ChangeHost.objects.bulk_create(
-        ChangeHost(change=change, host=host, eff_start=change.eff_start, eff_end=change.eff_end) for host in extra
-    )
+    ChangeHost.objects.bulk_create(windows.host_links(change, extra))
     names = sorted(host.hostname for host in extra)
     current = sorted(ChangeHost.objects.filter(change=change).values_list("host__hostname", flat=True))
     before = sorted(set(current) - set(names))

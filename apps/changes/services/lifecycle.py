@@ -1,14 +1,12 @@
 """State changes of a change: every write goes through here and leaves an activity entry."""
 
 from collections.abc import Iterable
-from datetime import timedelta
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from apps.changes import permissions, state_machine
+from apps.changes import permissions, state_machine, windows
 from apps.changes.choices import ActivityAction, ChangeStatus, HostExecutionState
 from apps.changes.events import EVENT_FOR_STATUS, change_payload
 from apps.changes.exceptions import ChangeForbidden, IllegalTransition, StaleChange
@@ -54,9 +52,7 @@ def _set_hosts(change: Change, hosts: Iterable[Host]) -> tuple[list[str], list[s
     added = [host for pk, host in wanted.items() if pk not in existing]
     if removed:
         ChangeHost.objects.filter(change=change).exclude(host_id__in=wanted).delete()
-    ChangeHost.objects.bulk_create(
-        ChangeHost(change=change, host=host, eff_start=change.eff_start, eff_end=change.eff_end) for host in added
-    )
+    ChangeHost.objects.bulk_create(windows.host_links(change, added))
     return sorted(host.hostname for host in added), sorted(removed)
 
 
@@ -158,9 +154,7 @@ def update_change(
     if not diff:
         return (submit_change(change=locked, actor=actor) if submit else locked), diff
     material = sorted(set(diff) & review.MATERIAL_FIELDS)
-    if locked.status in state_machine.TERMINAL or (
-        material and locked.status in (ChangeStatus.IN_PROGRESS, ChangeStatus.COMPLETED, ChangeStatus.FAILED)
-    ):
+    if locked.status in state_machine.TERMINAL or (material and locked.status in state_machine.PLAN_FROZEN):
         raise IllegalTransition(
             f"{locked.reference} is {locked.get_status_display().lower()}: "
             + (f"its {', '.join(material)} can no longer be changed." if material else "it can no longer be edited.")
@@ -230,8 +224,7 @@ def transition_change(
     refused = state_machine.guard_failure(locked, target)
     if refused:
         raise IllegalTransition(f"{locked.reference}: {refused}")
-    action = state_machine.ACTIONS.get(target)
-    if action is not None and action.needs_note and not note.strip():
+    if state_machine.transition(current, target).needs_note and not note.strip():
         raise ValidationError(
             {"note": f"Say why: a note is required to move a change to {ChangeStatus(target).label}."}
         )
@@ -249,18 +242,7 @@ def transition_change(
                 )
             note = f"{note.strip()}\nCompleted with hosts not applied: {_describe_hosts(unfinished)}."
 
-    now = timezone.now()
-    if target == ChangeStatus.IN_PROGRESS and locked.actual_start is None:
-        locked.actual_start = now
-    if target == ChangeStatus.IN_PROGRESS and locked.approved_at is None:
-        # An emergency change started before its approval: the approval is due within the set time.
-        locked.approval_due_at = now + timedelta(hours=settings.EMERGENCY_APPROVAL_HOURS)
-    if target in (ChangeStatus.COMPLETED, ChangeStatus.FAILED) and locked.actual_end is None:
-        locked.actual_end = max(now, locked.actual_start or now)
-    if target == ChangeStatus.APPROVED:
-        locked.approved_at = now
-    if target == ChangeStatus.SUBMITTED:
-        locked.approved_at = None
+    state_machine.apply_effects(locked, target, timezone.now())
     locked.status = target
     locked.save()
     record_activity(

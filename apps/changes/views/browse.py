@@ -3,8 +3,8 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, render
 
-from apps.changes import permissions
-from apps.changes.choices import ChangeStatus, HostExecutionState
+from apps.changes import permissions, state_machine
+from apps.changes.choices import HostExecutionState
 from apps.changes.collisions import collisions_for_change
 from apps.changes.filtersets import ChangeFilterSet
 from apps.changes.models import Change
@@ -58,7 +58,7 @@ def host_table_context(request, change: Change) -> dict:
 
 
 def detail_context(request, change: Change) -> dict:
-    active = change.status not in ChangeStatus.inactive()
+    active = change.status not in state_machine.NEVER_RAN
     return host_table_context(request, change) | {
         "activities": change.activities.select_related("actor"),
         "actions": permissions.available_actions(request.user, change),

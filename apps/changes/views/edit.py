@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from apps.changes import hostpicker, permissions, services
+from apps.changes import hostpicker, permissions, services, state_machine
 from apps.changes.choices import ChangeStatus
 from apps.changes.collisions import find_collisions
 from apps.changes.exceptions import ChangeError
@@ -18,8 +18,6 @@ from apps.changes.forms import ChangeForm
 from apps.changes.guidance import guidance_for
 from apps.changes.models import Change, ChangeTemplate
 from apps.inventory.models import Environment, Service
-
-SUBMITTABLE = (ChangeStatus.DRAFT, ChangeStatus.REJECTED)
 
 
 def _intent(request) -> str:
@@ -173,7 +171,7 @@ def change_edit(request, pk):
                     hosts=form.resolved_hosts,
                     services=form.cleaned_data["services"],
                     expected_version=form.cleaned_data.get("version"),
-                    submit=form.intent == ChangeForm.INTENT_SUBMIT and original.status in SUBMITTABLE,
+                    submit=form.intent == ChangeForm.INTENT_SUBMIT and original.status in state_machine.SUBMITTABLE,
                 )
         except (ChangeError, ValidationError) as exc:
             _apply_error(form, exc)
