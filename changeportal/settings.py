@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "apps.platform",
+    "apps.audit",
     "apps.accounts",
     "apps.inventory",
     "apps.changes",

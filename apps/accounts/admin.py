@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from apps.accounts.models import Team, TeamMembership, UserProfile
+from apps.audit.mixins import AuditedAdmin
 
 
 class TeamMembershipInline(admin.TabularInline):
@@ -10,16 +11,17 @@ class TeamMembershipInline(admin.TabularInline):
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(AuditedAdmin, admin.ModelAdmin):
     list_display = ["name", "kind", "slug"]
     list_filter = ["kind"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [TeamMembershipInline]
+    audit_related = ("memberships",)  # the inline's rows, as "dana (lead of Billing dev)"
 
 
 @admin.register(TeamMembership)
-class TeamMembershipAdmin(admin.ModelAdmin):
+class TeamMembershipAdmin(AuditedAdmin, admin.ModelAdmin):
     list_display = ["user", "team", "is_lead"]
     list_filter = ["team", "is_lead"]
     search_fields = ["user__username", "team__name"]

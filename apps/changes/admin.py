@@ -1,21 +1,23 @@
 from django.contrib import admin
 
-from apps.changes.choices import ActivityAction
+from apps.audit.mixins import AuditedAdmin
 from apps.changes.models import Change, ChangeActivity, ChangeHost, ChangeService, ChangeTemplate, FreezeWindow
-from apps.changes.services import audit_value, record_activity
+from apps.platform.admin_mixins import PortalOnlyAdmin, ViewOnlyAdmin
+
+# A change, its host and service links and its approvals are written only by the portal (apps.changes.services):
+# a raw admin edit would move an approved window without withdrawing the approval, skip the freeze check and the
+# activity log. The admin shows them, with a link to the change page.
 
 
-class ChangeHostInline(admin.TabularInline):
+class ChangeHostInline(ViewOnlyAdmin, admin.TabularInline):
     model = ChangeHost
     extra = 0
-    autocomplete_fields = ["host"]
-    fields = ["host", "state", "state_changed_at", "note"]
+    fields = ["host", "state", "state_changed_at", "state_changed_by", "note"]
 
 
-class ChangeServiceInline(admin.TabularInline):
+class ChangeServiceInline(ViewOnlyAdmin, admin.TabularInline):
     model = ChangeService
     extra = 0
-    autocomplete_fields = ["service"]
     fields = ["service"]
 
 
@@ -36,13 +38,12 @@ class ChangeActivityInline(admin.TabularInline):
 
 
 @admin.register(Change)
-class ChangeAdmin(admin.ModelAdmin):
+class ChangeAdmin(PortalOnlyAdmin, admin.ModelAdmin):
     list_display = ["__str__", "kind", "status", "risk", "environment", "team", "planned_start", "planned_end"]
     list_filter = ["status", "kind", "risk", "change_type", "environment", "team", "is_unplanned"]
     search_fields = ["title", "artifact", "summary"]
     date_hierarchy = "planned_start"
-    autocomplete_fields = ["team", "requester", "environment"]
-    # Status moves only through the state machine (the change page), never by a raw edit here.
+    # Shown besides the form fields (all read-only here): the service-kept fields.
     readonly_fields = [
         "status",
         "eff_start",
@@ -54,25 +55,6 @@ class ChangeAdmin(admin.ModelAdmin):
         "updated",
     ]
     inlines = [ChangeHostInline, ChangeServiceInline, ChangeActivityInline]
-
-    def save_model(self, request, obj, form, change):
-        if change and form.changed_data:
-            obj.version += 1
-        super().save_model(request, obj, form, change)
-        if not change:
-            record_activity(change=obj, actor=request.user, action=ActivityAction.CREATED, note="Created in the admin")
-        elif form.changed_data:
-            diff = {
-                name: {"before": audit_value(form.initial.get(name)), "after": audit_value(form.cleaned_data.get(name))}
-                for name in form.changed_data
-            }
-            record_activity(
-                change=obj, actor=request.user, action=ActivityAction.EDIT, changes=diff, note="Edited in the admin"
-            )
-
-    def has_delete_permission(self, request, obj=None):
-        # Changes carry audit history: cancel them instead.
-        return False
 
 
 @admin.register(ChangeActivity)
@@ -92,7 +74,7 @@ class ChangeActivityAdmin(admin.ModelAdmin):
 
 
 @admin.register(FreezeWindow)
-class FreezeWindowAdmin(admin.ModelAdmin):
+class FreezeWindowAdmin(AuditedAdmin, admin.ModelAdmin):
     list_display = ["name", "start", "end", "reason"]
     filter_horizontal = ["environments"]
     search_fields = ["name", "reason"]
@@ -100,16 +82,22 @@ class FreezeWindowAdmin(admin.ModelAdmin):
 
 
 @admin.register(ChangeHost)
-class ChangeHostAdmin(admin.ModelAdmin):
+class ChangeHostAdmin(PortalOnlyAdmin, admin.ModelAdmin):
+    """Execution states are recorded on the change page (logged, permission-checked), never edited here."""
+
     list_display = ["change", "host", "state", "state_changed_at"]
     list_filter = ["state"]
     search_fields = ["host__hostname", "change__title"]
-    autocomplete_fields = ["change", "host"]
-    readonly_fields = ["eff_start", "eff_end"]
+    list_select_related = ["change", "host"]
+    fields = ["change", "host", "state", "state_changed_at", "state_changed_by", "note", "eff_start", "eff_end"]
+    readonly_fields = fields
+
+    def get_portal_url(self, obj) -> str:
+        return obj.change.get_absolute_url()
 
 
 @admin.register(ChangeTemplate)
-class ChangeTemplateAdmin(admin.ModelAdmin):
+class ChangeTemplateAdmin(AuditedAdmin, admin.ModelAdmin):
     list_display = ["name", "kind", "is_standard", "is_active", "environment", "team"]
     list_filter = ["is_standard", "is_active", "kind"]
     search_fields = ["name", "title"]

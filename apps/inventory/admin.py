@@ -1,11 +1,14 @@
 from django.contrib import admin
 
+from apps.audit.choices import AuditVia
+from apps.audit.mixins import AuditedAdmin
+from apps.inventory import services
 from apps.inventory.models import Environment, Host, Service, Tag
 from apps.inventory.protection import SHOWN, changes_referring_to
 
 
 @admin.register(Environment)
-class EnvironmentAdmin(admin.ModelAdmin):
+class EnvironmentAdmin(AuditedAdmin, admin.ModelAdmin):
     list_display = ["name", "slug", "order", "is_production"]
     list_editable = ["order", "is_production"]
     prepopulated_fields = {"slug": ["name"]}
@@ -13,7 +16,7 @@ class EnvironmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Service)
-class ServiceAdmin(admin.ModelAdmin):
+class ServiceAdmin(AuditedAdmin, admin.ModelAdmin):
     list_display = ["name", "slug", "owner_team"]
     list_filter = ["owner_team"]
     prepopulated_fields = {"slug": ["name"]}
@@ -32,21 +35,30 @@ class ServiceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Tag)
-class TagAdmin(admin.ModelAdmin):
+class TagAdmin(AuditedAdmin, admin.ModelAdmin):
     list_display = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     search_fields = ["name"]
 
 
 @admin.register(Host)
-class HostAdmin(admin.ModelAdmin):
+class HostAdmin(AuditedAdmin, admin.ModelAdmin):
     list_display = ["hostname", "environment", "ip_address", "is_active", "is_verified", "updated"]
     list_filter = ["environment", "is_active", "is_verified", "services", "tags"]
     search_fields = ["hostname", "fqdn", "ip_address"]
     filter_horizontal = ["services", "tags"]
     actions = ["mark_verified"]
 
+    def get_deleted_objects(self, objs, request):
+        """A host that changes use is protected by their (read-only) host links: say that, rather than that the
+        links may not be deleted here. The delete is refused either way while anything protects the host."""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        return deleted, counts, set() if protected else perms_needed, protected
+
     @admin.action(description="Mark selected hosts as verified")
     def mark_verified(self, request, queryset):
-        updated = queryset.update(is_verified=True)
-        self.message_user(request, f"{updated} host(s) marked verified.")
+        # One host at a time through the service, so each gets its audit entry.
+        hosts = list(queryset.filter(is_verified=False))
+        for host in hosts:
+            services.update_host(actor=request.user, host=host, via=AuditVia.ADMIN, is_verified=True)
+        self.message_user(request, f"{len(hosts)} host(s) marked verified.")

@@ -2,11 +2,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 
+from apps.audit.models import AuditEntry
 from apps.inventory.filtersets import HostFilterSet
 from apps.inventory.models import Host
 from apps.platform.htmx import render_page_or_partial
 
 PAGE_SIZE = 50
+HISTORY_SIZE = 20
 
 
 @login_required
@@ -29,4 +31,5 @@ def host_detail(request, hostname):
     links = host.change_links.select_related("change", "change__environment", "change__team").order_by(
         "-eff_start", "-change_id"
     )[:50]
-    return render(request, "inventory/host_detail.html", {"host": host, "links": links})
+    history = AuditEntry.objects.for_object(host)[:HISTORY_SIZE]
+    return render(request, "inventory/host_detail.html", {"host": host, "links": links, "history": history})

@@ -21,6 +21,8 @@ from apps.accounts.services import regenerate_feed_token
 from apps.accounts.tokens import create_api_token
 from apps.approvals import services as approval_services
 from apps.approvals.models import ApprovalPolicy
+from apps.audit import services as audit
+from apps.audit.choices import AuditAction, AuditVia
 from apps.changes import services
 from apps.changes.choices import ChangeStatus
 from apps.changes.models import ChangeTemplate
@@ -188,6 +190,14 @@ def build_world() -> World:
         "integration_key": create_integration_key(
             actor=lead, name="Matrix pipeline", environment=environment("prod"), team=team
         ).key,
+        "audit": audit.record(
+            actor=users["admin"],
+            obj=service,
+            action=AuditAction.UPDATED,
+            before={"description": ""},
+            after={"description": "Matrix"},
+            via=AuditVia.ADMIN,
+        ),
     }
     for role in ("viewer", "requester", "lead", "admin"):
         world.tokens[role] = create_api_token(user=users[role], name="rw", scope=TokenScope.READ_WRITE).plaintext

@@ -4,6 +4,8 @@ from rest_framework import mixins, viewsets
 from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
+from apps.audit.choices import AuditVia
+from apps.inventory import services
 from apps.inventory.api.serializers import (
     EnvironmentSerializer,
     HostSerializer,
@@ -73,15 +75,16 @@ class HostViewSet(
     def create(self, request):
         serializer = HostWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        host = serializer.save()
+        host = services.create_host(actor=request.user, via=AuditVia.API, **serializer.validated_data)
         return created(
             request, HostSerializer(self.get_queryset().get(pk=host.pk)).data, viewname="host-detail", pk=host.pk
         )
 
     def update(self, request, partial=False, **kwargs):
-        serializer = HostWriteSerializer(self.get_object(), data=request.data, partial=partial)
+        host = self.get_object()
+        serializer = HostWriteSerializer(host, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
-        host = serializer.save()
+        host = services.update_host(actor=request.user, host=host, via=AuditVia.API, **serializer.validated_data)
         return Response(HostSerializer(self.get_queryset().get(pk=host.pk)).data)
 
     def partial_update(self, request, **kwargs):

@@ -1,0 +1,110 @@
+"""Recording configuration edits: take a snapshot before, another after, and store what differs.
+
+Edges (the admin mixin, the API through the apps' services, commands) resolve who is acting and call ``record``
+inside the transaction of the write, so an entry exists exactly when the edit was committed."""
+
+import datetime
+import decimal
+import uuid
+from collections.abc import Iterable
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+from django.db.models import ForeignObjectRel
+
+from apps.audit.choices import AuditAction
+from apps.audit.models import AuditEntry
+
+REPR_LENGTH = AuditEntry._meta.get_field("object_repr").max_length
+
+
+def audited_fields(model: type[models.Model]) -> list[str]:
+    """The fields an edit form can change: editable concrete fields (not the key) and plain many-to-manys."""
+    opts = model._meta
+    names = [field.name for field in opts.concrete_fields if field.editable and not field.primary_key]
+    names += [field.name for field in opts.many_to_many if field.remote_field.through._meta.auto_created]
+    return names
+
+
+def json_safe(value):
+    """A JSON-storable form of a field value: datetimes as ISO 8601 in UTC, objects by their name."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, datetime.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(datetime.UTC)
+        return value.isoformat()
+    if isinstance(value, datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal | uuid.UUID):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(key): json_safe(item) for key, item in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [json_safe(item) for item in value]
+    return str(value)
+
+
+def _value(obj: models.Model, name: str):
+    try:
+        field = obj._meta.get_field(name)
+    except FieldDoesNotExist:  # a property or method giving the value
+        field = None
+    if field is not None and (field.many_to_many or field.one_to_many):
+        # Many-to-manys and reverse foreign keys (an inline's rows): the related objects' names, sorted.
+        accessor = field.get_accessor_name() if isinstance(field, ForeignObjectRel) else name
+        return sorted(str(related) for related in getattr(obj, accessor).all())
+    value = getattr(obj, name)
+    return json_safe(value() if callable(value) else value)
+
+
+def snapshot(obj: models.Model, fields: Iterable[str] | None = None) -> dict:
+    """``{field: JSON-safe value}`` of ``obj`` now (many-to-manys and reverse relations read from the database)."""
+    names = audited_fields(type(obj)) if fields is None else fields
+    return {name: _value(obj, name) for name in names}
+
+
+def diff(before: dict, after: dict) -> dict:
+    """``{field: {"before", "after"}}`` for the fields whose values differ (a missing side counts as None)."""
+    changes = {}
+    for name in [*before, *(name for name in after if name not in before)]:
+        old, new = before.get(name), after.get(name)
+        if old != new:
+            changes[name] = {"before": old, "after": new}
+    return changes
+
+
+def record(
+    *,
+    actor,
+    obj: models.Model,
+    action: str,
+    before: dict | None,
+    after: dict | None,
+    via: str,
+    note: str = "",
+    object_id=None,
+) -> AuditEntry | None:
+    """Append the entry of one create, edit or delete. An edit that changed nothing (and says nothing) is not
+    recorded. For a delete, pass the ``object_id`` read before deleting (Django clears the instance's key)."""
+    before, after = before or {}, after or {}
+    if action == AuditAction.CREATED:
+        after = {name: value for name, value in after.items() if value not in (None, "", [])}
+    if action == AuditAction.DELETED:
+        before = {name: value for name, value in before.items() if value not in (None, "", [])}
+    changes = diff(before, after)
+    if action == AuditAction.UPDATED and not changes and not note:
+        return None
+    user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+    return AuditEntry.objects.create(
+        actor=user,
+        actor_name=user.get_username() if user is not None else "",
+        via=via,
+        action=action,
+        content_type=ContentType.objects.get_for_model(obj),
+        object_id=str(obj.pk if object_id is None else object_id),
+        object_repr=str(obj)[:REPR_LENGTH],
+        changes=changes,
+        note=note,
+    )
