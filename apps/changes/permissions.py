@@ -1,6 +1,9 @@
-"""Who may do what to a change. Services enforce these; views only ask them what to offer."""
+"""Who may do what to a change. Services enforce these; views and templates only ask them what to offer."""
+
+from dataclasses import dataclass
 
 from apps.changes import state_machine
+from apps.changes.choices import ChangeStatus
 from apps.changes.models import Change
 
 
@@ -59,3 +62,29 @@ def available_actions(user, change: Change) -> list[state_machine.Action]:
         for target in state_machine.allowed_targets(change.status)
         if can_transition(user, change, target) and not state_machine.guard_failure(change, target)
     ]
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What one user may do to one change, for templates: the markup asks these, it never compares statuses."""
+
+    can_edit: bool  # the edit form is open to them (never for a closed change)
+    actions: list[state_machine.Action]  # the status moves they may ask for now
+    is_closed: bool  # backed out or cancelled: nothing more happens to it
+    may_submit: bool  # the form offers "Submit for approval" (a draft, or a rejected change reworked)
+    edit_withdraws_approval: bool  # approved: a material edit sends it back to the leads
+    completes_with_confirmation: bool  # completing it is open, and needs a confirmation when hosts are unfinished
+
+
+def capabilities(user, change: Change | None) -> Capabilities:
+    if change is None:  # a new change, on the request form
+        return Capabilities(True, [], False, True, False, False)
+    actions = available_actions(user, change)
+    return Capabilities(
+        can_edit=can_edit(user, change) and change.status not in state_machine.TERMINAL,
+        actions=actions,
+        is_closed=change.status in state_machine.TERMINAL,
+        may_submit=change.status in state_machine.SUBMITTABLE,
+        edit_withdraws_approval=change.status == ChangeStatus.APPROVED,
+        completes_with_confirmation=any(action.target == ChangeStatus.COMPLETED for action in actions),
+    )

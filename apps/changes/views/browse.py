@@ -59,9 +59,11 @@ def host_table_context(request, change: Change) -> dict:
 
 def detail_context(request, change: Change) -> dict:
     active = change.status not in state_machine.NEVER_RAN
+    caps = permissions.capabilities(request.user, change)
     return host_table_context(request, change) | {
         "activities": change.activities.select_related("actor"),
-        "actions": permissions.available_actions(request.user, change),
+        "actions": caps.actions,
+        "caps": caps,
         "collisions": collisions_for_change(change) if active else None,
         "services": change.services.all(),
     }

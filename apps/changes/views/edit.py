@@ -109,6 +109,7 @@ def _render_form(request, form: ChangeForm, change=None, source=None, status=200
         "source": source,
         "picker": picker,
         "template": template,
+        "caps": permissions.capabilities(request.user, change),
         "templates": ChangeTemplate.objects.filter(is_active=True) if change is None else [],
     }
     return render(request, "changes/change_form.html", context, status=status)
