@@ -38,6 +38,9 @@ class EmailNotification(models.Model):
     last_error = models.TextField(blank=True)
     created = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # Set while a worker sends (outside any transaction); other workers keep off until it passes. A worker killed
+    # mid-send leaves it behind, and once it expires the outbox drain sends the email again.
+    lease_until = models.DateTimeField(null=True, blank=True, help_text="A claimed attempt holds the email until.")
 
     class Meta:
         ordering = ["created", "id"]

@@ -16,11 +16,46 @@ from apps.events.models import EmailNotification, OutboxEvent
 
 logger = logging.getLogger(__name__)
 MAX_EMAIL_ATTEMPTS = 8
+EMAIL_LEASE_MARGIN_SECONDS = 30
 
 
 def drain_grace() -> timedelta:
     """Work younger than this is presumably still on its way through the broker."""
     return timedelta(seconds=settings.OUTBOX_DRAIN_GRACE_SECONDS)
+
+
+def email_lease() -> timedelta:
+    """How long a claimed send keeps other workers off the email: the SMTP timeout and a margin."""
+    return timedelta(seconds=(settings.EMAIL_TIMEOUT or 10) + EMAIL_LEASE_MARGIN_SECONDS)
+
+
+def _claim_email(notification_id: int, now) -> EmailNotification | None:
+    """Lease a pending email to this worker, in a transaction of its own; None if it is done or leased."""
+    with transaction.atomic():
+        notification = EmailNotification.objects.select_for_update().filter(pk=notification_id).first()
+        if notification is None or notification.status != DeliveryStatus.PENDING:
+            return None
+        if notification.lease_until is not None and notification.lease_until > now:
+            return None  # another worker is sending it right now
+        notification.lease_until = now + email_lease()
+        notification.save(update_fields=["lease_until"])
+    return notification
+
+
+def _record_email(notification_id: int, error: Exception | None) -> EmailNotification:
+    """Count the attempt and release the lease: sent, failed for good, or pending for the next try."""
+    with transaction.atomic():
+        notification = EmailNotification.objects.select_for_update().get(pk=notification_id)
+        notification.attempts += 1
+        notification.lease_until = None
+        if error is None:
+            notification.status, notification.sent_at, notification.last_error = DeliveryStatus.SENT, timezone.now(), ""
+        else:
+            notification.last_error = f"{error.__class__.__name__}: {error}"[:2000]
+            if notification.status == DeliveryStatus.PENDING and notification.attempts >= MAX_EMAIL_ATTEMPTS:
+                notification.status = DeliveryStatus.FAILED
+        notification.save(update_fields=["attempts", "status", "sent_at", "last_error", "lease_until"])
+    return notification
 
 
 @shared_task(
@@ -32,23 +67,20 @@ def drain_grace() -> timedelta:
     max_retries=MAX_EMAIL_ATTEMPTS,
 )
 def send_email_notification(self, notification_id: int) -> bool:
+    """Claim the email (a lease), send it with no transaction open, then record the outcome.
+
+    No row lock is held while SMTP is slow. Two workers given the same email send it once: the second finds the
+    lease. A worker killed mid-send leaves its lease; once it expires the outbox drain re-sends (at least once).
+    """
+    notification = _claim_email(notification_id, timezone.now())
+    if notification is None:
+        return False
     error = None
-    with transaction.atomic():
-        notification = EmailNotification.objects.select_for_update().filter(pk=notification_id).first()
-        if notification is None or notification.status != DeliveryStatus.PENDING:
-            return False
-        try:
-            send_mail(notification.subject, notification.body, None, [notification.recipient])
-        except Exception as exc:  # noqa: BLE001 - recorded, then re-raised below for Celery's retry
-            error = exc
-        notification.attempts += 1
-        if error is None:
-            notification.status, notification.sent_at, notification.last_error = DeliveryStatus.SENT, timezone.now(), ""
-        else:
-            notification.last_error = f"{error.__class__.__name__}: {error}"[:2000]
-            if notification.attempts >= MAX_EMAIL_ATTEMPTS:
-                notification.status = DeliveryStatus.FAILED
-        notification.save(update_fields=["attempts", "status", "sent_at", "last_error"])
+    try:
+        send_mail(notification.subject, notification.body, None, [notification.recipient])
+    except Exception as exc:  # noqa: BLE001 - recorded, then re-raised below for Celery's retry
+        error = exc
+    notification = _record_email(notification_id, error)
     if error is not None and notification.status == DeliveryStatus.PENDING:
         raise error  # the attempt is committed; autoretry_for decides whether Celery tries again
     return error is None
