@@ -108,3 +108,32 @@ def record(
         changes=changes,
         note=note,
     )
+
+
+def record_created_many(
+    *, actor, objects: list[models.Model], fields: Iterable[str], via: str, note: str = ""
+) -> list[AuditEntry]:
+    """The "created" entries of many new objects of one model in one insert (hosts first seen in a change event).
+    ``fields`` should be plain fields already loaded (no many-to-many), so this reads nothing per object."""
+    if not objects:
+        return []
+    user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+    content_type = ContentType.objects.get_for_model(objects[0])
+    names = list(fields)
+    entries = []
+    for obj in objects:
+        after = {name: value for name, value in snapshot(obj, names).items() if value not in (None, "", [])}
+        entries.append(
+            AuditEntry(
+                actor=user,
+                actor_name=user.get_username() if user is not None else "",
+                via=via,
+                action=AuditAction.CREATED,
+                content_type=content_type,
+                object_id=str(obj.pk),
+                object_repr=str(obj)[:REPR_LENGTH],
+                changes=diff({}, after),
+                note=note,
+            )
+        )
+    return AuditEntry.objects.bulk_create(entries)

@@ -24,6 +24,7 @@ from apps.changes.models import Change
 from apps.changes.services.execution import HostState
 from apps.changes.services.ingest import record_execution, record_unplanned_change
 from apps.ingest.models import IngestKind, IngestRecord, IntegrationKey
+from apps.inventory import services as inventory_services
 from apps.inventory.models import Environment, Host, Service
 
 logger = logging.getLogger(__name__)
@@ -251,6 +252,11 @@ def ingest_change_event(*, actor, event: ChangeEvent) -> IngestResult:
             warnings = event.notes + warnings
             if created:
                 warnings.append(f"Unknown hosts created as unverified: {', '.join(created)}.")
+                new = set(created)
+                note = f"First seen in a change event {_origin(event)} for {change.reference}."
+                inventory_services.record_first_seen(
+                    actor=actor, hosts=[host for host in hosts if host.hostname in new], note=note
+                )
             unverified = sorted(host.hostname for host in hosts if not host.is_verified)
             IngestRecord.objects.create(
                 dedup_key=event.dedup_key or None,

@@ -3,7 +3,7 @@
 from django.db import transaction
 
 from apps.audit import services as audit
-from apps.audit.choices import AuditAction
+from apps.audit.choices import AuditAction, AuditVia
 from apps.inventory.models import Host
 
 HOST_FIELDS = ("hostname", "fqdn", "ip_address", "environment", "is_active", "is_verified")
@@ -50,3 +50,11 @@ def update_host(*, actor, host: Host, via: str, note: str = "", **values) -> Hos
         actor=actor, obj=host, action=AuditAction.UPDATED, before=before, after=audit.snapshot(host), via=via, note=note
     )
     return host
+
+
+def record_first_seen(*, actor, hosts: list[Host], note: str) -> None:
+    """Audit the hosts a change event created (unverified) because it named them before anyone registered them."""
+    unique = list({host.pk: host for host in hosts}.values())
+    audit.record_created_many(
+        actor=actor, objects=unique, fields=("hostname", "environment", "is_verified"), via=AuditVia.API, note=note
+    )

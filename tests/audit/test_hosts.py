@@ -88,3 +88,24 @@ def test_the_host_page_shows_the_latest_twenty_entries(client, staff):
     history = client.get(host.get_absolute_url()).content.decode().split('id="host-history"')[1]
     assert history.count('class="updated"') == 20
     assert "web01-24.example.com" in history and "web01-3.example.com" not in history
+
+
+def test_hosts_first_seen_in_a_change_event_are_audited_as_created(as_user, requester):
+    HostFactory(hostname="web01.prod", environment=environment("prod"))
+    event = {
+        "payload": {"summary": "Deployed billing 2.4.0", "source": "jenkins/billing#812"},
+        "hosts": ["web01.prod", "NEW01.prod", "new01.prod"],
+        "environment": "prod",
+    }
+    response = as_user(requester).post("/api/v1/change-events", event, format="json")
+    assert response.status_code == 202, response.json()
+    new = Host.objects.get(hostname="new01.prod")
+    [entry] = AuditEntry.objects.for_object(new)
+    assert (entry.actor, entry.via, entry.action) == (requester, "api", "created")
+    assert entry.changes == {
+        "hostname": {"before": None, "after": "new01.prod"},
+        "environment": {"before": None, "after": "Production"},
+        "is_verified": {"before": None, "after": False},
+    }
+    assert "First seen in a change event from jenkins/billing#812" in entry.note
+    assert AuditEntry.objects.count() == 1  # the known host has no entry

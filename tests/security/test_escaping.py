@@ -15,10 +15,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.accounts.services import regenerate_feed_token
+from apps.audit.choices import AuditVia
+from apps.audit.models import AuditEntry
 from apps.changes import services
 from apps.changes.choices import HostExecutionState
 from apps.changes.models import ChangeTemplate
 from apps.incidents import services as incident_services
+from apps.inventory import services as inventory_services
 from apps.inventory.models import Environment, Tag
 from tests.factories import (
     FreezeWindowFactory,
@@ -57,6 +60,9 @@ def world(db):
     host = HostFactory(hostname="web01.evil", environment=env, fqdn=evil("fqdn"))
     host.services.add(service)
     host.tags.add(tag)
+    # A recorded edit, so the host page's history and the audit log's admin show the payload too.
+    history_tag = Tag.objects.create(name=evil("history tag")[:64], slug="evil-history-tag")
+    inventory_services.update_host(actor=admin, host=host, via=AuditVia.ADMIN, tags=[tag, history_tag])
     start = timezone.now().replace(microsecond=0) + timedelta(days=1)
     freeze = FreezeWindowFactory(
         name=evil("freeze"), reason=evil("reason"), start=start - timedelta(hours=1), end=start + timedelta(hours=5)
@@ -187,6 +193,7 @@ def test_each_field_is_shown_escaped_where_it_appears(world, client):
     assert "svc &lt;script&gt;" in detail and "team &lt;script&gt;" in detail
     host_page = client.get(world["host"].get_absolute_url()).content.decode()
     assert "fqdn &lt;script&gt;" in host_page
+    assert "history tag &lt;script&gt;" in host_page.split('id="host-history"')[1]
     incident = client.get(world["incident"].get_absolute_url()).content.decode()
     assert "incident &lt;script&gt;" in incident and "incident note &lt;script&gt;" in incident
     template_form = client.get(reverse("changes:change_create"), {"template": world["template"].pk}).content.decode()
@@ -209,6 +216,8 @@ def test_admin_pages_escape_user_text(world, client):
         reverse("admin:changes_change_change", args=[change.pk]),
         reverse("admin:changes_changeactivity_changelist"),
         reverse("admin:inventory_host_change", args=[world["host"].pk]),
+        reverse("admin:audit_auditentry_changelist"),
+        reverse("admin:audit_auditentry_change", args=[AuditEntry.objects.for_object(world["host"]).first().pk]),
         reverse("admin:incidents_incident_change", args=[world["incident"].pk]),
     ):
         response = client.get(url)
