@@ -4,7 +4,6 @@ group decide for it, each slot is decided once, and concurrent decisions seriali
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Prefetch, Q
-from django.utils import timezone
 
 from apps.approvals import rounds
 from apps.approvals.choices import Decision
@@ -97,12 +96,8 @@ def _conclude(change: Change, actor, decision: str, comment: str) -> None:
     if any(slot.open for slot in rounds.slots(change)):
         return
     if running:
-        Change.objects.filter(pk=change.pk).update(approved_at=timezone.now())
-        change_services.record_activity(
-            change=change,
-            actor=None,
-            action=ActivityAction.APPROVAL,
-            note="Retroactively approved: every required approval is in.",
+        change_services.record_retroactive_approval(
+            change=change, note="Retroactively approved: every required approval is in."
         )
     else:
         change_services.transition_change(

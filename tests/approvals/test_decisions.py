@@ -11,6 +11,7 @@ from apps.changes import services
 from apps.changes.choices import ActivityAction, ChangeStatus
 from apps.changes.exceptions import ChangeForbidden, IllegalTransition
 from apps.changes.models import ChangeTemplate
+from apps.events.models import OutboxEvent
 from tests.factories import MembershipFactory, UserFactory, environment
 
 
@@ -133,10 +134,15 @@ def test_emergency_change_starts_first_and_is_approved_retroactively(make_change
     assert started.approval_due_at - started.actual_start == timedelta(hours=24)
     assert not started.is_approval_overdue
     assert [c.pk for c in inbox_for(lead)] == [change.pk]
+    before = (started.updated, started.version)
     decide(change=started, actor=lead, decision="approved")
     started.refresh_from_db()
     assert started.status == ChangeStatus.IN_PROGRESS and started.approved_at is not None
     assert inbox_for(lead) == []
+    # Saved through the model: incremental sync (?updated_since=), the change feed and ICS SEQUENCE see it.
+    assert started.updated > before[0] and started.version == before[1] + 1
+    (published,) = OutboxEvent.objects.filter(event_type="change.approved", payload__change__id=change.pk)
+    assert published.payload["retroactive"] is True
 
 
 @pytest.mark.django_db

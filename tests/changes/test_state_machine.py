@@ -1,13 +1,16 @@
 import itertools
+from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from apps.changes import services, state_machine
 from apps.changes.choices import ActivityAction, ChangeStatus
 from apps.changes.exceptions import IllegalTransition
 from apps.changes.models import ChangeActivity
-from tests.factories import ChangeFactory
+from apps.changes.services.ingest import record_unplanned_change
+from tests.factories import ChangeFactory, environment
 
 ALLOWED = sorted((source, target) for source, targets in state_machine.TRANSITIONS.items() for target in targets)
 FORBIDDEN = sorted(
@@ -115,3 +118,32 @@ def test_only_emergency_changes_start_before_approval():
     emergency = ChangeFactory(status=ChangeStatus.SUBMITTED, change_type="emergency")
     started = services.transition_change(change=emergency, target=ChangeStatus.IN_PROGRESS, actor=None)
     assert started.approval_due_at is not None
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("status", [ChangeStatus.SUBMITTED, ChangeStatus.APPROVED, ChangeStatus.BACKED_OUT])
+def test_a_recorded_change_is_born_only_in_a_recorded_status(status, requester):
+    with pytest.raises(ValidationError) as refused:
+        record_unplanned_change(
+            actor=requester,
+            title="Restarted nginx",
+            environment=environment("prod"),
+            status=status,
+            is_unplanned=True,
+            planned_start=timezone.now() - timedelta(hours=1),
+            planned_end=timezone.now(),
+        )
+    assert "recorded after the fact" in str(refused.value)
+
+
+@pytest.mark.django_db
+def test_a_new_change_starts_as_a_draft(requester):
+    with pytest.raises(IllegalTransition):
+        services.create_change(
+            actor=requester,
+            title="Sneaky",
+            environment=environment("qa"),
+            status=ChangeStatus.APPROVED,
+            planned_start=timezone.now() + timedelta(days=1),
+            planned_end=timezone.now() + timedelta(days=1, hours=1),
+        )

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -87,6 +88,9 @@ def record_unplanned_change(
     """
     host_states = host_states or {}
     change = Change(**fields)
+    if change.status not in state_machine.RECORDED_STATUSES:
+        allowed = ", ".join(sorted(state_machine.RECORDED_STATUSES))
+        raise ValidationError({"status": f"A change recorded after the fact is one of {allowed}, not {change.status}."})
     if change.requester_id is None and actor is not None and actor.is_authenticated:
         change.requester = actor
     change.full_clean(exclude=["eff_start", "eff_end", *_INSTANCE_FIELDS], validate_constraints=False)

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.changes import permissions, state_machine, windows
-from apps.changes.choices import ActivityAction, ChangeStatus, HostExecutionState
+from apps.changes.choices import ActivityAction, ChangeStatus, ChangeType, HostExecutionState
 from apps.changes.events import EVENT_FOR_STATUS, change_payload
 from apps.changes.exceptions import ChangeForbidden, IllegalTransition, StaleChange
 from apps.changes.models import Change, ChangeActivity, ChangeHost
@@ -68,6 +68,8 @@ def create_change(
 ) -> Change:
     """Record a new change as a draft, and submit it for approval at once when ``submit``."""
     change = Change(**fields)
+    if change.status not in state_machine.INITIAL:
+        raise IllegalTransition(f"A change starts as a draft (or is recorded after the fact), not {change.status}.")
     if change.requester_id is None and actor is not None and actor.is_authenticated:
         change.requester = actor
     _save_validated(change)
@@ -264,6 +266,27 @@ def transition_change(
     if target == ChangeStatus.SUBMITTED:
         # Approvals open the round of who must decide (and pre-approve a standard change): apps.approvals.receivers.
         locked = latest(change_submitted.send(sender=Change, change=locked, actor=actor), locked)
+    return locked
+
+
+@transaction.atomic
+def record_retroactive_approval(*, change: Change, note: str) -> Change:
+    """An emergency change that ran before its approval gets its last required approval: it stays where it is in
+    the lifecycle (it already ran); its approval time is saved through the model (``updated`` and ``version``
+    move, so incremental sync, the change feed and ICS SEQUENCE see it) and change.approved is published."""
+    locked = Change.objects.select_for_update().get(pk=change.pk)
+    if locked.change_type != ChangeType.EMERGENCY or locked.status not in state_machine.PLAN_FROZEN:
+        raise IllegalTransition(f"{locked.reference} is not an emergency change that ran before its approval.")
+    if locked.approved_at is not None:
+        return locked
+    locked.approved_at = timezone.now()
+    locked.version += 1
+    locked.save(update_fields=["approved_at", "version", "updated"])
+    record_activity(change=locked, actor=None, action=ActivityAction.APPROVAL, note=note)
+    publish_event(
+        event_type=EventType.CHANGE_APPROVED,
+        payload=change_payload(locked) | {"retroactive": True, "note": note, "actor": None},
+    )
     return locked
 
 
