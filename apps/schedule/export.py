@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 from django.db.models import QuerySet
 
 from apps.changes.models import Change
-from apps.schedule.collisions import load_links
 from apps.schedule.feeds import absolute
+from apps.schedule.links import load_links
 
 CHUNK = 500
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")

@@ -43,7 +43,7 @@ from apps.changes.choices import ChangeStatus
 from apps.changes.filtersets import ChangeFilterSet
 from apps.changes.freeze import FreezeOccurrence, freeze_occurrences
 from apps.changes.models import Change
-from apps.schedule.collisions import Links, load_links
+from apps.schedule.links import Links, load_links
 from apps.schedule.state import filter_params
 from apps.schedule.visible import changes_in_window, environment_ids
 

@@ -19,13 +19,14 @@ from django.utils.safestring import SafeString
 
 from apps.changes import state_machine
 from apps.changes.choices import ChangeKind, ChangeRisk, ChangeStatus
+from apps.changes.collisions import Collision, collisions_among
 from apps.changes.filtersets import ChangeFilterSet
 from apps.changes.freeze import FreezeOccurrence, freeze_occurrences
 from apps.changes.models import Change
 from apps.platform.reversing import url_maker
 from apps.platform.sharing import attach_shared
 from apps.schedule import markup
-from apps.schedule.collisions import Collision, find_collisions, load_links
+from apps.schedule.links import load_links
 
 # A page never renders more changes than this; the banner asks for a filter instead.
 MAX_VISIBLE = 2000
@@ -185,7 +186,9 @@ def load_visible(
     attach_shared(changes, "team")
     ids = [change.pk for change in changes]
     links = load_links(ids)
-    collisions = find_collisions(visible_ids=set(ids), links=links, start=start, end=end)
+    collisions = collisions_among(
+        change_ids=set(ids), hosts=links.host_ids, services=links.service_ids, start=start, end=end
+    )
     url_of = url_maker("changes:change_detail")
     entries = [
         Entry(

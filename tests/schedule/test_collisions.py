@@ -5,9 +5,11 @@ from django.urls import reverse
 from hypothesis import given
 from hypothesis import strategies as st
 
+from apps.changes.choices import ChangeStatus
+from apps.changes.collisions import _pairs, collisions_among, collisions_for_change
 from apps.changes.models import Change
-from apps.schedule.collisions import _pairs, find_collisions, load_links
-from apps.schedule.expressions import AnyOf, EpochMicroseconds
+from apps.platform.expressions import AnyOf, EpochMicroseconds
+from apps.schedule.links import load_links
 from tests.factories import ChangeHostFactory, HostFactory, ServiceFactory
 from tests.schedule.conftest import make_change, utc
 
@@ -61,7 +63,14 @@ def test_overlaps_are_exact_to_the_microsecond():
     for change in (first, overlapping, touching):
         ChangeHostFactory(change=change, host=host)
     ids = [first.pk, overlapping.pk, touching.pk]
-    found = find_collisions(visible_ids=set(ids), links=load_links(ids), start=utc(2026, 11, 16), end=utc(2026, 11, 23))
+    links = load_links(ids)
+    found = collisions_among(
+        change_ids=set(ids),
+        hosts=links.host_ids,
+        services=links.service_ids,
+        start=utc(2026, 11, 16),
+        end=utc(2026, 11, 23),
+    )
     assert [collision.other_id for collision in found[first.pk]] == [overlapping.pk]
     assert [collision.other_id for collision in found[overlapping.pk]] == [first.pk, touching.pk]
     assert [collision.other_id for collision in found[touching.pk]] == [overlapping.pk]
@@ -92,3 +101,53 @@ def test_any_of_filters_by_a_list_of_ids():
     assert sorted(Change.objects.filter(AnyOf("id", chosen)).values_list("pk", flat=True)) == chosen
     assert not Change.objects.filter(AnyOf("id", [])).exists()
     assert Change.objects.exclude(AnyOf("id", [])).count() == 3
+
+
+@pytest.mark.django_db
+def test_the_change_form_and_the_calendar_agree_without_a_buffer(login, viewer, settings):
+    # The form's Conflicts panel (and the approval inbox) and the calendar's flags ask the same engine: with no
+    # buffer, each change's conflicts are exactly the changes its calendar entry is flagged with, via the same
+    # hosts and services. Edge cases: touching windows, a 1 µs overlap, an instant, a service-only share and a
+    # cancelled change (which collides with nothing).
+    settings.COLLISION_BUFFER_MINUTES = 0
+    web1, web2, db1 = (HostFactory(hostname=name) for name in ("web01", "web02", "db01"))
+    billing, search = ServiceFactory(name="billing-web"), ServiceFactory(name="search")
+
+    def change(title, start, end, hosts=(), services=(), **fields):
+        made = make_change(start, end, title=title, **fields)
+        for host in hosts:
+            ChangeHostFactory(change=made, host=host)
+        made.services.add(*services)
+        return made
+
+    changes = [
+        change("release", utc(2026, 11, 18, 20), utc(2026, 11, 18, 23), [web1, web2], [billing]),
+        change("patch", utc(2026, 11, 18, 22), utc(2026, 11, 19, 1), [web2]),
+        change("touching", utc(2026, 11, 18, 23), utc(2026, 11, 19, 0), [web1]),
+        change("by 1 µs", datetime(2026, 11, 18, 23, 59, 59, 999999, tzinfo=UTC), utc(2026, 11, 19, 2), [web1]),
+        change("config", utc(2026, 11, 18, 21), utc(2026, 11, 18, 21, 30), services=[billing, search]),
+        change("reindex", utc(2026, 11, 18, 21, 15), utc(2026, 11, 18, 22), services=[search]),
+        change(
+            "instant",
+            utc(2026, 11, 18, 22, 30),
+            utc(2026, 11, 18, 22, 40),
+            [web2],
+            actual_start=utc(2026, 11, 18, 22, 30),
+            actual_end=utc(2026, 11, 18, 22, 30),
+        ),
+        change("alone", utc(2026, 11, 18, 20), utc(2026, 11, 19, 2), [db1]),
+    ]
+    change(
+        "cancelled", utc(2026, 11, 18, 20), utc(2026, 11, 19, 2), [web1, web2], [billing], status=ChangeStatus.CANCELLED
+    )
+
+    response = login(viewer).get(URL, {"view": "week", "date": "2026-11-18"})
+    calendar = {entry.change.pk: set(entry.collisions) for entry in response.context["visible"].entries}
+    for one in changes:
+        form = {
+            (conflict.change.pk, (*(f"host {h}" for h in conflict.hosts), *(f"service {s}" for s in conflict.services)))
+            for conflict in collisions_for_change(one).conflicts
+        }
+        assert form == calendar[one.pk], one.title
+    assert sum(map(bool, calendar.values())) == 7  # all but "alone" collide with something
+    assert not any(calendar[pk] for pk in calendar if pk not in {one.pk for one in changes})  # the cancelled one
