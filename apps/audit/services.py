@@ -17,6 +17,7 @@ from apps.audit.choices import AuditAction
 from apps.audit.models import AuditEntry
 
 REPR_LENGTH = AuditEntry._meta.get_field("object_repr").max_length
+NAME_LENGTH = AuditEntry._meta.get_field("actor_name").max_length
 
 
 def audited_fields(model: type[models.Model]) -> list[str]:
@@ -65,6 +66,18 @@ def snapshot(obj: models.Model, fields: Iterable[str] | None = None) -> dict:
     return {name: _value(obj, name) for name in names}
 
 
+def _who(actor) -> tuple:
+    """(user or None, name) of a user, of an ``apps.platform.actors.Actor`` (its person, or what the system is),
+    or of None / an anonymous user (the system, unnamed)."""
+    if actor is not None and hasattr(actor, "is_system") and hasattr(actor, "system"):
+        if actor.is_system:
+            return None, f"system: {actor.system}"[:NAME_LENGTH]
+        actor = actor.user
+    if actor is not None and getattr(actor, "is_authenticated", False):
+        return actor, actor.get_username()
+    return None, ""
+
+
 def diff(before: dict, after: dict) -> dict:
     """``{field: {"before", "after"}}`` for the fields whose values differ (a missing side counts as None)."""
     changes = {}
@@ -96,10 +109,10 @@ def record(
     changes = diff(before, after)
     if action == AuditAction.UPDATED and not changes and not note:
         return None
-    user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+    user, name = _who(actor)
     return AuditEntry.objects.create(
         actor=user,
-        actor_name=user.get_username() if user is not None else "",
+        actor_name=name,
         via=via,
         action=action,
         content_type=ContentType.objects.get_for_model(obj),
@@ -117,7 +130,7 @@ def record_created_many(
     ``fields`` should be plain fields already loaded (no many-to-many), so this reads nothing per object."""
     if not objects:
         return []
-    user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+    user, name = _who(actor)
     content_type = ContentType.objects.get_for_model(objects[0])
     names = list(fields)
     entries = []
@@ -126,7 +139,7 @@ def record_created_many(
         entries.append(
             AuditEntry(
                 actor=user,
-                actor_name=user.get_username() if user is not None else "",
+                actor_name=name,
                 via=via,
                 action=AuditAction.CREATED,
                 content_type=content_type,

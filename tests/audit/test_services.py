@@ -1,6 +1,7 @@
 """snapshot() and record(): JSON-safe values, only what changed, nothing for an edit that changed nothing."""
 
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -70,3 +71,14 @@ def test_an_anonymous_or_missing_actor_is_recorded_as_the_system():
     service = ServiceFactory()
     entry = audit.record(actor=None, obj=service, action="created", before={}, after={"name": "x"}, via="command")
     assert entry.actor is None and entry.actor_name == "" and "system" in str(entry)
+
+
+def test_an_actor_object_records_its_person_or_what_the_system_is():
+    """Services may be handed an apps.platform.actors.Actor (a person, or the system saying what it is)."""
+    service, olga = ServiceFactory(), UserFactory(username="olga")
+    person = SimpleNamespace(user=olga, system="", is_system=False)
+    system = SimpleNamespace(user=None, system="integration key “CI”", is_system=True)
+    by_person = audit.record(actor=person, obj=service, action="created", before={}, after={"a": 1}, via="api")
+    by_system = audit.record(actor=system, obj=service, action="created", before={}, after={"a": 1}, via="api")
+    assert (by_person.actor, by_person.actor_name) == (olga, "olga")
+    assert (by_system.actor, by_system.actor_name) == (None, "system: integration key “CI”")
