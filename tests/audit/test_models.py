@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from apps.audit import services as audit
 from apps.audit.models import AppendOnlyError, AuditEntry
+from apps.inventory.models import Service
 from tests.factories import ServiceFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -66,3 +67,12 @@ def test_admin_shows_the_log_read_only(client, entry):
     assert "billing-web" not in client.get(changelist, {"q": "nothing-like-it"}).content.decode()
     client.post(changelist, {"action": "delete_selected", "_selected_action": [entry.pk], "post": "yes"})
     assert rows() == before
+
+
+def test_the_admin_entry_links_to_the_object_while_it_exists(client, entry):
+    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    url = reverse("admin:audit_auditentry_change", args=[entry.pk])
+    service_url = reverse("admin:inventory_service_change", args=[entry.object_id])
+    assert f'<a href="{service_url}">billing-web</a>' in client.get(url).content.decode()
+    Service.objects.filter(pk=entry.object_id).delete()
+    assert "— (deleted)" in client.get(url).content.decode()
