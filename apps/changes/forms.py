@@ -1,5 +1,4 @@
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from apps.accounts.models import Team
@@ -112,8 +111,7 @@ class ChangeForm(forms.ModelForm):
     def posted_hostnames(self) -> list[str]:
         if self.is_bound:
             # PostgreSQL refuses NUL in a query: a forged NUL shows as U+FFFD, an unknown name and an invalid choice.
-            names = (name.replace("\x00", "\ufffd") for name in self.data.getlist(self.add_prefix("hosts")))
-            return [name.strip().lower() for name in names if name.strip()]
+            return hostpicker.normalized(self.data.getlist(self.add_prefix("hosts")))
         return list(self.initial.get("hosts", []))
 
     @property
@@ -122,29 +120,17 @@ class ChangeForm(forms.ModelForm):
         return guidance_for(kind)
 
     def clean_hosts(self):
-        resolution = hostpicker.resolve(self.cleaned_data.get("hosts", []))
-        if resolution.unknown:
-            raise ValidationError(
-                f"These hosts are not in the inventory: {', '.join(resolution.unknown)}. Remove them or add them "
-                "to the inventory first."
-            )
-        return resolution.hosts
+        def linked():  # an edit keeps the hosts the change already names, retired since or not
+            return self.instance.host_links.values_list("host__hostname", flat=True) if self.instance.pk else ()
+
+        return hostpicker.clean_picked(self.cleaned_data.get("hosts", []), already=linked)
 
     def clean_hosts_paste(self):
-        text = self.cleaned_data.get("hosts_paste", "")
-        resolution, retired = hostpicker.resolve(hostpicker.split_names(text)).without_retired()
-        if retired:
-            raise ValidationError(
-                f"Retired hosts: {', '.join(retired)}. Nothing from this box was added: remove these names (retired "
-                "hosts stay in history but take no new changes)."
-            )
-        if resolution.unknown:
-            self.unknown_hosts = resolution.unknown
-            raise ValidationError(
-                f"Unknown hostnames: {', '.join(resolution.unknown)}. Nothing from this box was added: correct or "
-                "remove these names (the others are fine)."
-            )
-        return resolution.hosts
+        try:
+            return hostpicker.clean_pasted(self.cleaned_data.get("hosts_paste", ""))
+        except hostpicker.PastedUnknown as exc:
+            self.unknown_hosts = exc.unknown
+            raise
 
     def clean(self):
         cleaned = super().clean()

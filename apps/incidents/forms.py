@@ -35,7 +35,11 @@ class LookupForm(forms.Form):
 
 
 class IncidentForm(forms.ModelForm):
+    """Hosts come from the change form's picker (apps.changes.hostpicker), with its rules: an incident is about
+    hosts in service now, so a retired host is refused like on a new change."""
+
     hosts = forms.MultipleChoiceField(required=False, widget=forms.MultipleHiddenInput)
+    hosts_paste = forms.CharField(required=False, widget=forms.Textarea, label="Paste hostnames")
     bridge_url = forms.URLField(
         required=False, assume_scheme="https", label="Bridge link", help_text="The call or chat room, if any."
     )
@@ -57,19 +61,24 @@ class IncidentForm(forms.ModelForm):
 
     def posted_hostnames(self) -> list[str]:
         if self.is_bound:
-            return [name.strip().lower() for name in self.data.getlist("hosts") if name.strip()]
+            return hostpicker.normalized(self.data.getlist("hosts"))
         return list(self.initial.get("hosts", []))
 
     def clean_hosts(self):
-        resolution = hostpicker.resolve(self.cleaned_data.get("hosts", []))
-        if resolution.unknown:
-            self.unknown_hosts = resolution.unknown
-            raise forms.ValidationError(f"Unknown hosts: {', '.join(resolution.unknown)}.")
-        self.resolved_hosts = resolution.hosts
-        return [host.hostname for host in resolution.hosts]
+        return hostpicker.clean_picked(self.cleaned_data.get("hosts", []))
+
+    def clean_hosts_paste(self):
+        try:
+            return hostpicker.clean_pasted(self.cleaned_data.get("hosts_paste", ""))
+        except hostpicker.PastedUnknown as exc:
+            self.unknown_hosts = exc.unknown
+            raise
 
     def clean(self):
         cleaned = super().clean()
+        hosts = list(cleaned.get("hosts") or [])
+        known = {host.pk for host in hosts}
+        self.resolved_hosts = hosts + [host for host in cleaned.get("hosts_paste") or [] if host.pk not in known]
         if not self.errors and not self.resolved_hosts and not cleaned.get("services"):
             raise forms.ValidationError("Name at least one affected host or service: suspects are found through them.")
         return cleaned

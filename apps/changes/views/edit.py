@@ -17,6 +17,7 @@ from apps.changes.exceptions import ChangeError
 from apps.changes.forms import ChangeForm
 from apps.changes.guidance import guidance_for
 from apps.changes.models import Change, ChangeTemplate
+from apps.changes.views.picker import CHANGE_PICKER, picker_actions, picker_context, picker_search
 from apps.inventory.models import Environment, Service
 
 
@@ -96,13 +97,12 @@ def _clone_initial(source: Change) -> dict:
 
 
 def _render_form(request, form: ChangeForm, change=None, source=None, status=200, template=None):
-    posted = hostpicker.resolve(form.posted_hostnames())
-    picker = {
-        "selected": posted.hosts,
-        "groups": hostpicker.group_choices(),
-        "unknown": posted.unknown + form.unknown_hosts,
-        "paste_kept": form.data.get("hosts_paste", "") if form.is_bound else "",
-    }
+    picker = picker_context(
+        CHANGE_PICKER,
+        form.posted_hostnames(),
+        unknown=form.unknown_hosts,
+        paste_kept=form.data.get("hosts_paste", "") if form.is_bound else "",
+    )
     context = {
         "form": form,
         "change": change,
@@ -188,45 +188,13 @@ def change_edit(request, pk):
 @require_POST
 def form_hosts(request):
     """The host picker's actions: add one, remove one, add a whole group, or add pasted names."""
-    names = [name.strip().lower() for name in request.POST.getlist("hosts") if name.strip()]
-    action = request.POST.get("action", "")
-    unknown: list[str] = []
-    retired: list[str] = []
-    if action == "add":
-        added, retired = hostpicker.resolve([request.POST.get("host", "")]).without_retired()
-        names += [host.hostname for host in added.hosts] + added.unknown
-    elif action == "remove":
-        names = [name for name in names if name != request.POST.get("host", "").strip().lower()]
-    elif action == "clear":
-        names = []
-    elif action == "add_group":
-        names += [host.hostname for host in hostpicker.hosts_of_group(request.POST.get("host_group", ""))]
-    elif action == "paste":
-        pasted, retired = hostpicker.resolve(
-            hostpicker.split_names(request.POST.get("hosts_paste", ""))
-        ).without_retired()
-        names += [host.hostname for host in pasted.hosts]
-        unknown = pasted.unknown
-    resolution = hostpicker.resolve(names)
-    picker = {
-        "selected": resolution.hosts,
-        "groups": hostpicker.group_choices(),
-        "unknown": unknown + resolution.unknown,
-        "retired": retired,
-        "paste_kept": "\n".join(unknown),
-    }
-    response = render(request, "changes/partials/host_picker.html", {"picker": picker})
-    response["HX-Trigger"] = "hostsChanged"
-    return response
+    return picker_actions(request, CHANGE_PICKER)
 
 
 @login_required
 @require_GET
 def host_search(request):
-    selected = [name.strip().lower() for name in request.GET.getlist("hosts")]
-    query = request.GET.get("host_query", "")
-    results = hostpicker.search(query, exclude=selected)
-    return render(request, "changes/partials/host_search_results.html", {"results": results, "query": query})
+    return picker_search(request, CHANGE_PICKER)
 
 
 @login_required

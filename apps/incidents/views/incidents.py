@@ -14,7 +14,8 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
-from apps.changes import hostpicker
+from apps.changes.views.picker import PickerUrls, picker_actions, picker_context
+from apps.changes.views.picker import picker_search as picker_search_view
 from apps.incidents import services
 from apps.incidents.bridge import bridge_context
 from apps.incidents.choices import IncidentStatus
@@ -51,9 +52,17 @@ def incident_list(request):
     )
 
 
-def _picker(hostnames, unknown=()) -> dict:
-    resolution = hostpicker.resolve(hostnames)
-    return {"selected": resolution.hosts, "unknown": list(unknown) + resolution.unknown}
+# The change form's host picker, posting to this app's URLs (same views, same rules, same template).
+INCIDENT_PICKER = PickerUrls(
+    actions="incidents:form_hosts",
+    search="incidents:picker_search",
+    empty="No host yet: type a hostname below, or name the affected services.",
+)
+
+
+def _picker(form: IncidentForm) -> dict:
+    paste = form.data.get("hosts_paste", "") if form.is_bound else ""
+    return picker_context(INCIDENT_PICKER, form.posted_hostnames(), unknown=form.unknown_hosts, paste_kept=paste)
 
 
 def _initial(request) -> dict:
@@ -72,9 +81,7 @@ def _initial(request) -> dict:
 def incident_create(request):
     if request.method != "POST":
         form = IncidentForm(initial=_initial(request))
-        return render(
-            request, "incidents/incident_form.html", {"form": form, "picker": _picker(form.posted_hostnames())}
-        )
+        return render(request, "incidents/incident_form.html", {"form": form, "picker": _picker(form)})
     form = IncidentForm(request.POST)
     if form.is_valid():
         try:
@@ -94,34 +101,20 @@ def incident_create(request):
         else:
             messages.success(request, f"{incident.reference} opened. Share this page with the bridge.")
             return redirect(incident)
-    picker = _picker(form.posted_hostnames(), form.unknown_hosts)
-    return render(request, "incidents/incident_form.html", {"form": form, "picker": picker}, status=400)
+    return render(request, "incidents/incident_form.html", {"form": form, "picker": _picker(form)}, status=400)
 
 
 @login_required
 @require_POST
 def form_hosts(request):
-    """The incident form's host picker: add or remove one host, or add pasted names."""
-    names = [name.strip().lower() for name in request.POST.getlist("hosts") if name.strip()]
-    action, unknown = request.POST.get("action", ""), []
-    if action == "add":
-        names.append(request.POST.get("host", "").strip().lower())
-    elif action == "remove":
-        names = [name for name in names if name != request.POST.get("host", "").strip().lower()]
-    elif action == "paste":
-        pasted = hostpicker.resolve(hostpicker.split_names(request.POST.get("hosts_paste", "")))
-        names += [host.hostname for host in pasted.hosts]
-        unknown = pasted.unknown
-    return render(request, "incidents/partials/host_picker.html", {"picker": _picker(names, unknown)})
+    """The incident form's host picker: the change form's actions (add, remove, group, paste)."""
+    return picker_actions(request, INCIDENT_PICKER)
 
 
 @login_required
 @require_GET
 def picker_search(request):
-    selected = [name.strip().lower() for name in request.GET.getlist("hosts")]
-    query = request.GET.get("host_query", "")
-    results = hostpicker.search(query, exclude=selected)
-    return render(request, "incidents/partials/picker_results.html", {"results": results, "query": query.strip()})
+    return picker_search_view(request, INCIDENT_PICKER)
 
 
 def _incident(pk) -> Incident:
