@@ -1,4 +1,4 @@
-"""What the change lifecycle tells the layers above it, and the window kept on change↔service links.
+"""What the change lifecycle tells the layers above it, and the window kept on change↔host and change↔service links.
 
 Approvals sit above changes (apps.approvals imports apps.changes, never the reverse). The lifecycle still has to
 let them act inside its own transaction, before it returns: when a change is submitted (open the approval round,
@@ -6,15 +6,17 @@ pre-approve a standard change) and when an edit changes what was approved (withd
 signals; apps.approvals.receivers answers them. A receiver that moves the change returns the moved change, so the
 sender goes on with the current row (see ``latest``).
 
-``change.services.add()/set()`` (and ``service.changes.add()``) insert ChangeService rows in bulk without calling
-save(), so their window starts empty; fill_service_link_windows fills it in the same transaction.
+The window copied onto link rows is written by ``apps.changes.windows``, which sits above the models; the
+receivers at the end connect the models' saves to it. ``change.services.add()/set()`` (and
+``service.changes.add()``) insert ChangeService rows in bulk without calling save(), so their window is filled
+after the insert, in the same transaction.
 """
 
-from django.db.models import OuterRef, Subquery
-from django.db.models.signals import m2m_changed
+from django.db.models.signals import m2m_changed, post_save, pre_save
 from django.dispatch import Signal, receiver
 
-from apps.changes.models import Change, ChangeService
+from apps.changes import windows
+from apps.changes.models import Change, ChangeHost, ChangeService
 
 # Sent with ``change`` (locked, just moved to submitted) and ``actor``.
 change_submitted = Signal()
@@ -30,16 +32,21 @@ def latest(responses, change: Change) -> Change:
     return change
 
 
+@receiver(pre_save, sender=ChangeHost)
+@receiver(pre_save, sender=ChangeService)
+def fill_link_window(sender, instance, **kwargs) -> None:
+    windows.fill(instance)
+
+
+@receiver(post_save, sender=Change)
+def move_link_windows(sender, instance: Change, created: bool, update_fields, **kwargs) -> None:
+    # A change being inserted has no link rows yet; a save that leaves the window where it was moves nothing.
+    saved_window = update_fields is None or "eff_start" in update_fields
+    if not created and saved_window and instance.window_moved:
+        windows.follow(instance)
+
+
 @receiver(m2m_changed, sender=ChangeService)
 def fill_service_link_windows(sender, instance, action, reverse, pk_set, **kwargs) -> None:
-    if action != "post_add" or not pk_set:
-        return
-    if reverse:  # service.changes.add(*changes)
-        links = ChangeService.objects.filter(service=instance, change_id__in=pk_set, eff_start__isnull=True)
-        of_change = Change.objects.filter(pk=OuterRef("change_id"))
-        links.update(
-            eff_start=Subquery(of_change.values("eff_start")[:1]), eff_end=Subquery(of_change.values("eff_end")[:1])
-        )
-    else:
-        links = ChangeService.objects.filter(change=instance, service_id__in=pk_set, eff_start__isnull=True)
-        links.update(eff_start=instance.eff_start, eff_end=instance.eff_end)
+    if action == "post_add" and pk_set:
+        windows.fill_added_services(instance=instance, reverse=reverse, pk_set=pk_set)

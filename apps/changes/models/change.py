@@ -73,7 +73,8 @@ class Change(models.Model):
     planned_end = models.DateTimeField()
     actual_start = models.DateTimeField(null=True, blank=True)
     actual_end = models.DateTimeField(null=True, blank=True)
-    # Derived from the four times above on every save; copied onto each ChangeHost row for the hot queries.
+    # Derived from the four times above on every save; copied onto each link row for the hot queries
+    # (apps.changes.windows).
     eff_start = models.DateTimeField(editable=False)
     eff_end = models.DateTimeField(editable=False)
 
@@ -127,15 +128,9 @@ class Change(models.Model):
             update_fields
         ):
             kwargs["update_fields"] = set(update_fields) | {"eff_start", "eff_end"}
-        adding = self._state.adding
+        # The copies on the link rows follow in post_save when the window moved (apps.changes.windows.follow).
         super().save(*args, **kwargs)
-        window = (self.eff_start, self.eff_end)
-        if not adding and getattr(self, "_loaded_window", None) != window:
-            # Keep the copies on the link rows in step: the host/time index answers suspects and collisions.
-            # (A change being inserted has no link rows yet: nothing to update.)
-            ChangeHost.objects.filter(change=self).update(eff_start=self.eff_start, eff_end=self.eff_end)
-            ChangeService.objects.filter(change=self).update(eff_start=self.eff_start, eff_end=self.eff_end)
-        self._loaded_window = window
+        self._loaded_window = (self.eff_start, self.eff_end)
 
     def get_absolute_url(self) -> str:
         return reverse("changes:change_detail", args=[self.pk])
@@ -145,6 +140,11 @@ class Change(models.Model):
         instance = super().from_db(db, field_names, values)
         instance._loaded_window = (instance.__dict__.get("eff_start"), instance.__dict__.get("eff_end"))
         return instance
+
+    @property
+    def window_moved(self) -> bool:
+        """The effective window differs from the one last loaded or saved, which the link rows still carry."""
+        return getattr(self, "_loaded_window", None) != (self.eff_start, self.eff_end)
 
     @property
     def reference(self) -> str:
@@ -194,7 +194,7 @@ class ChangeHost(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     note = models.CharField(max_length=500, blank=True)
-    # Copies of Change.eff_start/eff_end (see Change.save) so the host/time index is covering.
+    # Copies of Change.eff_start/eff_end so the host/time index is covering; written by apps.changes.windows only.
     eff_start = models.DateTimeField(editable=False)
     eff_end = models.DateTimeField(editable=False)
     created = models.DateTimeField(auto_now_add=True)
@@ -209,11 +209,6 @@ class ChangeHost(models.Model):
     def __str__(self) -> str:
         return f"{self.change.reference} on {self.host}: {self.state}"
 
-    def save(self, *args, **kwargs):
-        if self.eff_start is None or self.eff_end is None:
-            self.eff_start, self.eff_end = self.change.eff_start, self.change.eff_end
-        super().save(*args, **kwargs)
-
     def get_state_color(self) -> str:
         return HostExecutionState.colors().get(self.state, "gray")
 
@@ -223,8 +218,8 @@ class ChangeService(models.Model):
 
     change = models.ForeignKey(Change, on_delete=models.CASCADE, related_name="service_links")
     service = models.ForeignKey("inventory.Service", on_delete=models.CASCADE, related_name="change_links")
-    # Copies of Change.eff_start/eff_end (Change.save keeps them in step). Null only between the insert of a link
-    # made through ``change.services.add()/set()`` and the post_add fill in apps.changes.signals, in one transaction.
+    # Copies of Change.eff_start/eff_end, written by apps.changes.windows only. Null only between the insert of a link
+    # made through ``change.services.add()/set()`` and its post_add fill, in one transaction.
     eff_start = models.DateTimeField(null=True, editable=False)
     eff_end = models.DateTimeField(null=True, editable=False)
 
@@ -239,8 +234,3 @@ class ChangeService(models.Model):
 
     def __str__(self) -> str:
         return f"{self.change.reference} on {self.service}"
-
-    def save(self, *args, **kwargs):
-        if self.eff_start is None or self.eff_end is None:
-            self.eff_start, self.eff_end = self.change.eff_start, self.change.eff_end
-        super().save(*args, **kwargs)
