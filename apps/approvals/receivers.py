@@ -7,6 +7,7 @@ from apps.changes.choices import ChangeStatus
 from apps.changes.models import Change
 from apps.changes.services.lifecycle import transition_change
 from apps.changes.signals import change_submitted, material_edit_saved
+from apps.platform.actors import Actor
 
 
 @receiver(change_submitted, sender=Change)
@@ -18,7 +19,7 @@ def open_approval_round(sender, change: Change, actor, **kwargs) -> Change:
         return transition_change(
             change=change,
             target=ChangeStatus.APPROVED,
-            actor=None,
+            actor=Actor.automatic(f"standard change template “{template.name}”"),
             note=f"Pre-approved standard change: made from the template “{template.name}”.",
         )
     return change
@@ -36,6 +37,6 @@ def withdraw_invalidated_approvals(sender, change: Change, fields: list[str], ac
     return transition_change(
         change=change,
         target=ChangeStatus.SUBMITTED,
-        actor=None,
+        actor=Actor.automatic("approval rules: a material edit withdraws the approval"),
         note=f"{reason} Approval withdrawn; the change needs a new decision.",
     )

@@ -16,6 +16,10 @@ from apps.changes.models import Change
 from apps.changes.permissions import memberships_of
 from apps.events.choices import EventType
 from apps.events.services import publish_event
+from apps.platform.actors import Actor
+
+# The change moves because the leads decided (each decision is recorded with its lead).
+DECISIONS = Actor.automatic("approval rules: the required decisions are in")
 
 
 def _pick_slot(change: Change, actor, team) -> rounds.Slot:
@@ -89,7 +93,7 @@ def _conclude(change: Change, actor, decision: str, comment: str) -> None:
             change_services.transition_change(
                 change=change,
                 target=ChangeStatus.REJECTED,
-                actor=None,
+                actor=DECISIONS,
                 note=f"Rejected by {actor.get_username()}: {comment.strip()}",
             )
         return
@@ -101,7 +105,7 @@ def _conclude(change: Change, actor, decision: str, comment: str) -> None:
         )
     else:
         change_services.transition_change(
-            change=change, target=ChangeStatus.APPROVED, actor=None, note="Every required approval is in."
+            change=change, target=ChangeStatus.APPROVED, actor=DECISIONS, note="Every required approval is in."
         )
 
 

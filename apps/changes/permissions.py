@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from apps.changes import state_machine
 from apps.changes.choices import ChangeStatus
 from apps.changes.models import Change
+from apps.platform.actors import Actor
 
 
 def _is_team_member(user, change: Change) -> bool:
@@ -39,6 +40,19 @@ def can_edit(user, change: Change) -> bool:
     if user.is_superuser or user.is_staff:
         return True
     return change.requester_id == user.pk or _is_team_member(user, change)
+
+
+def may_edit(actor: Actor, change: Change) -> bool:
+    """Whether the services let ``actor`` edit the change: the system, a person using a right a service granted
+    (apps.platform.actors), or a person with their own edit right."""
+    return actor.is_system or actor.uses_authority or can_edit(actor.user, change)
+
+
+def may_transition(actor: Actor, change: Change, target: str) -> bool:
+    """The system takes every declared move; people only theirs (not decisions, not the system's own)."""
+    if actor.is_system:
+        return True
+    return state_machine.taken_by_people(change.status, target) and may_edit(actor, change)
 
 
 def can_transition(user, change: Change, target: str) -> bool:

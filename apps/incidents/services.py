@@ -24,6 +24,7 @@ from apps.incidents import permissions
 from apps.incidents.choices import INCIDENT_TRANSITIONS, IncidentStatus, NoteKind, Verdict
 from apps.incidents.models import Backout, Incident, IncidentNote, SuspectMark
 from apps.inventory.models import Host, Service
+from apps.platform.actors import Actor
 
 FUTURE_TOLERANCE = timedelta(minutes=5)
 UNDONE_STATES = (HostExecutionState.APPLIED, HostExecutionState.FAILED, HostExecutionState.ROLLED_BACK)
@@ -176,10 +177,12 @@ def mark_suspect(*, incident: Incident, change: Change, verdict: str, actor, not
     return mark
 
 
-def _change_actor(user, change: Change):
-    """The actor the change services record: the user when they may edit the change; otherwise the system,
-    with the user named in the note (a lead of another team backing out on the bridge, see permissions)."""
-    return user if change_permissions.can_edit(user, change) else None
+def _change_actor(user, change: Change) -> Actor:
+    """Who the change services record: the user, with their own edit right, or else with the right to back out
+    that a team lead has on any change (checked by _check_backout_rights)."""
+    if change_permissions.can_edit(user, change):
+        return Actor.person(user)
+    return Actor.person(user, authority="team lead: backout")
 
 
 def _by(user, change: Change, incident: Incident) -> str:
@@ -253,8 +256,9 @@ class Progress:
 
 
 def backout_progress(change: Change) -> Progress:
-    rows = ChangeHost.objects.filter(change=change, state__in=UNDONE_STATES).values_list("host__hostname", "state")
-    rows = sorted(rows)
+    rows = sorted(
+        ChangeHost.objects.filter(change=change, state__in=UNDONE_STATES).values_list("host__hostname", "state")
+    )
     done = sum(1 for _name_, state in rows if state == HostExecutionState.ROLLED_BACK)
     remaining = [name for name, state in rows if state != HostExecutionState.ROLLED_BACK]
     return Progress(rolled_back=done, total=len(rows), remaining=remaining)

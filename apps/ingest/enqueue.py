@@ -18,6 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 from apps.changes.exceptions import ChangeError
 from apps.ingest import keys, pagerduty
 from apps.ingest.services import ingest_change_event
+from apps.platform.actors import Actor
 from apps.platform.api.fields import unstorable_json
 
 INVALID = "invalid event"
@@ -81,7 +82,8 @@ def change_enqueue(request):
     if not event.is_valid():
         return pagerduty_error(400, "Event object is invalid", pagerduty.flat_errors(event.errors))
     try:
-        result = ingest_change_event(actor=None, event=pagerduty.to_event(key, event.validated_data, raw=body))
+        robot = Actor.automatic(f"integration key “{key.name}”")
+        result = ingest_change_event(actor=robot, event=pagerduty.to_event(key, event.validated_data, raw=body))
     except DjangoValidationError as exc:
         messages = exc.message_dict if hasattr(exc, "error_dict") else {"event": exc.messages}
         return pagerduty_error(400, "Event object is invalid", pagerduty.flat_errors(messages))

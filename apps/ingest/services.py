@@ -26,6 +26,7 @@ from apps.changes.services.ingest import record_execution, record_unplanned_chan
 from apps.ingest.models import IngestKind, IngestRecord, IntegrationKey
 from apps.inventory import services as inventory_services
 from apps.inventory.models import Environment, Host, Service
+from apps.platform.actors import as_actor
 
 logger = logging.getLogger(__name__)
 # An unplanned change is recorded with at least this planned duration (the model needs end > start).
@@ -168,8 +169,9 @@ def _origin(event: ChangeEvent) -> str:
 
 
 def _record_unplanned(actor, event: ChangeEvent) -> tuple[Change, list[Host], list[str], list[str]]:
-    # An integration key is its own authority (leads and staff issue them); everyone else must be able to create.
-    if event.integration is None and not permissions.can_create(actor):
+    # An integration key is its own authority (leads and staff issue them): the system records for it. A person
+    # must be able to create changes.
+    if not actor.is_system and not permissions.can_create(actor.user):
         raise ChangeForbidden("Only staff or members of a team can record changes.")
     known = _known_hosts(event.hostnames)
     environment = _environment_of(event, known)
@@ -206,6 +208,7 @@ def _record_unplanned(actor, event: ChangeEvent) -> tuple[Change, list[Host], li
 
 def _record_report(actor, event: ChangeEvent) -> tuple[Change, list[Host], list[str], list[str]]:
     change = event.change
+    assert change is not None, "only events that name a planned change are reports"  # narrows for mypy
     hosts, created = _hosts(event.hostnames, event.environment or change.environment)
     warnings = []
     if event.artifact and change.artifact and event.artifact != change.artifact:
@@ -228,6 +231,7 @@ def _recent_duplicate(event: ChangeEvent) -> IngestRecord | None:
     """The same body with the same key within the dedup window (PagerDuty events carry no dedup key).
 
     Locking the key's row first serialises the events of one key, so two copies sent at once make one change."""
+    assert event.integration is not None, "only keyed events are deduplicated by body"  # narrows for mypy
     IntegrationKey.objects.select_for_update().filter(pk=event.integration.pk).first()
     since = timezone.now() - timedelta(seconds=settings.PAGERDUTY_DEDUP_WINDOW_SECONDS)
     return (
@@ -238,6 +242,8 @@ def _recent_duplicate(event: ChangeEvent) -> IngestRecord | None:
 
 
 def ingest_change_event(*, actor, event: ChangeEvent) -> IngestResult:
+    """``actor``: the caller (a user), or the system acting for an integration key (Actor.automatic)."""
+    actor = as_actor(actor)
     record = _recorded(event.dedup_key)
     if record is not None:
         return _replay(record)
@@ -262,7 +268,7 @@ def ingest_change_event(*, actor, event: ChangeEvent) -> IngestResult:
                 dedup_key=event.dedup_key or None,
                 kind=IngestKind.EXECUTION if event.change is not None else IngestKind.UNPLANNED,
                 change=change,
-                actor=actor if actor is not None and actor.is_authenticated else None,
+                actor=actor.user,
                 integration=event.integration,
                 fingerprint=event.fingerprint,
                 source=event.source[:255],

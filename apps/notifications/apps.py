@@ -6,3 +6,7 @@ class NotificationsConfig(AppConfig):
 
     name = "apps.notifications"
     label = "notifications"
+
+    def ready(self) -> None:
+        # Registers dispatch_event with Celery at start-up: the outbox enqueues it by name (apps.events.enqueue).
+        from apps.notifications import tasks  # noqa: F401

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from apps.approvals.models import ApprovalPolicy, PolicyRequirement
 from apps.approvals.policies import DEFAULT_REASON, matching_policies, requirements_for
 from apps.changes import services
+from apps.platform.actors import Actor
 from tests.factories import FreezeWindowFactory, ServiceFactory, environment
 
 
@@ -57,7 +58,9 @@ def test_freeze_exception_criterion(make_change, release_team):
     freeze = FreezeWindowFactory(start=change.planned_start - timedelta(hours=1), end=change.planned_end)
     freeze.environments.add(environment("prod"))
     change.save()
-    changed, _ = services.update_change(change=change, actor=None, fields={"freeze_justification": "CVE fix"})
+    changed, _ = services.update_change(
+        change=change, actor=Actor.automatic("test"), fields={"freeze_justification": "CVE fix"}
+    )
     assert changed.needs_freeze_exception
     assert matching_policies(changed) == [policy]
 

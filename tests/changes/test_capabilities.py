@@ -5,9 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from apps.changes import state_machine
+from apps.changes import services, state_machine
 from apps.changes.choices import ChangeStatus
 from apps.changes.permissions import capabilities
+from apps.platform.actors import Actor
 from tests.factories import ChangeFactory
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
@@ -48,3 +49,14 @@ def test_no_template_compares_a_change_status():
         for match in re.finditer(r"change\.status\s*(==|!=|in)\s*\S+", path.read_text())
     ]
     assert comparisons == []
+
+
+@pytest.mark.django_db
+def test_the_log_says_what_acted_when_no_person_did(login, requester, team):
+    change = ChangeFactory(status=ChangeStatus.DRAFT, requester=requester, team=team)
+    services.add_comment(change=change, actor=requester, text="Heads-up")
+    services.transition_change(
+        change=change, target=ChangeStatus.CANCELLED, actor=Actor.automatic("cleanup job"), note="stale"
+    )
+    page = login(requester).get(change.get_absolute_url()).content.decode()
+    assert "system: cleanup job" in page and "requester" in page

@@ -10,6 +10,7 @@ from apps.changes.choices import ActivityAction, ChangeStatus
 from apps.changes.exceptions import IllegalTransition
 from apps.changes.models import ChangeActivity
 from apps.changes.services.ingest import record_unplanned_change
+from apps.platform.actors import Actor
 from tests.factories import ChangeFactory, environment
 
 ALLOWED = sorted((source, target) for source, targets in state_machine.TRANSITIONS.items() for target in targets)
@@ -49,7 +50,7 @@ def test_every_allowed_transition_applies_and_is_logged(source, target):
     # Guarded moves (submitted -> in_progress) are allowed for emergency changes only.
     change_type = "emergency" if state_machine.transition(source, target).guard else "normal"
     change = ChangeFactory(status=source, change_type=change_type)
-    result = services.transition_change(change=change, target=target, actor=None, note="because")
+    result = services.transition_change(change=change, target=target, actor=Actor.automatic("test"), note="because")
     result.refresh_from_db()
     assert result.status == target
     entry = ChangeActivity.objects.get(change=change, action=ActivityAction.TRANSITION, from_status=source)
@@ -66,7 +67,7 @@ def test_every_allowed_transition_applies_and_is_logged(source, target):
 def test_every_forbidden_transition_is_refused_and_changes_nothing(source, target):
     change = ChangeFactory(status=source)
     with pytest.raises(IllegalTransition) as excinfo:
-        services.transition_change(change=change, target=target, actor=None, note="because")
+        services.transition_change(change=change, target=target, actor=Actor.automatic("test"), note="because")
     assert ChangeStatus(source).label in excinfo.value.message
     assert excinfo.value.http_status == 409
     change.refresh_from_db()
@@ -78,7 +79,7 @@ def test_every_forbidden_transition_is_refused_and_changes_nothing(source, targe
 def test_unknown_target_is_a_clear_error():
     change = ChangeFactory(status=ChangeStatus.DRAFT)
     with pytest.raises(IllegalTransition, match="not a status"):
-        services.transition_change(change=change, target="exploded", actor=None)
+        services.transition_change(change=change, target="exploded", actor=Actor.automatic("test"))
 
 
 @pytest.mark.django_db
@@ -94,7 +95,7 @@ def test_unknown_target_is_a_clear_error():
 def test_closing_transitions_require_a_note(source, target):
     change = ChangeFactory(status=source)
     with pytest.raises(ValidationError) as excinfo:
-        services.transition_change(change=change, target=target, actor=None, note="  ")
+        services.transition_change(change=change, target=target, actor=Actor.automatic("test"), note="  ")
     assert "note" in excinfo.value.message_dict
     change.refresh_from_db()
     assert change.status == source
@@ -103,9 +104,9 @@ def test_closing_transitions_require_a_note(source, target):
 @pytest.mark.django_db
 def test_starting_and_finishing_record_actual_times():
     change = ChangeFactory(status=ChangeStatus.APPROVED)
-    started = services.transition_change(change=change, target=ChangeStatus.IN_PROGRESS, actor=None)
+    started = services.transition_change(change=change, target=ChangeStatus.IN_PROGRESS, actor=Actor.automatic("test"))
     assert started.actual_start is not None and started.actual_end is None
-    done = services.transition_change(change=started, target=ChangeStatus.COMPLETED, actor=None)
+    done = services.transition_change(change=started, target=ChangeStatus.COMPLETED, actor=Actor.automatic("test"))
     assert done.actual_end >= done.actual_start
     assert (done.eff_start, done.eff_end) == (done.actual_start, done.actual_end)
 
@@ -114,9 +115,11 @@ def test_starting_and_finishing_record_actual_times():
 def test_only_emergency_changes_start_before_approval():
     normal = ChangeFactory(status=ChangeStatus.SUBMITTED)
     with pytest.raises(IllegalTransition, match="Only emergency changes"):
-        services.transition_change(change=normal, target=ChangeStatus.IN_PROGRESS, actor=None)
+        services.transition_change(change=normal, target=ChangeStatus.IN_PROGRESS, actor=Actor.automatic("test"))
     emergency = ChangeFactory(status=ChangeStatus.SUBMITTED, change_type="emergency")
-    started = services.transition_change(change=emergency, target=ChangeStatus.IN_PROGRESS, actor=None)
+    started = services.transition_change(
+        change=emergency, target=ChangeStatus.IN_PROGRESS, actor=Actor.automatic("test")
+    )
     assert started.approval_due_at is not None
 
 

@@ -9,6 +9,7 @@ from apps.changes.models import Change, ChangeHost
 from apps.changes.services import record_activity
 from apps.dashboard.demo.clock import replay_at
 from apps.inventory.models import Host
+from apps.platform.actors import Actor
 from tests.factories import ChangeFactory, HostFactory, ServiceFactory, UserFactory, environment
 
 AT = datetime(2026, 3, 10, 7, 0, tzinfo=UTC)
@@ -83,7 +84,9 @@ def many_changes(world, count: int, offset: int = 0):
         )
         approve(direct, when=AT - timedelta(hours=100))
         with replay_at(AT - timedelta(hours=90)):
-            record_activity(change=direct, actor=None, action=ActivityAction.EDIT, changes={"artifact": {}})
+            record_activity(
+                change=direct, actor=Actor.automatic("test"), action=ActivityAction.EDIT, changes={"artifact": {}}
+            )
         change(title=f"service {index}", at=AT, ended_before=ended, services=[world["web"]])
         change(title=f"peer {index}", at=AT, ended_before=ended, hosts={world["web02"]: HostExecutionState.APPLIED})
         change(title=f"wide {index}", at=AT, ended_before=ended)

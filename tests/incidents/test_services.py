@@ -143,9 +143,12 @@ def test_backout_rights_edit_rights_staff_or_any_team_lead(incident, release, ou
     services.complete_backout(backout=backout, actor=ops_lead, note="done")
     release.refresh_from_db()
     assert release.status == ChangeStatus.BACKED_OUT
-    # Not a member of the change's team: the change's log names the lead in the note, the actor is the system.
+    # Not a member of the change's team: the log records the lead, and the right they used on the change's behalf.
     transition = release.activities.get(to_status=ChangeStatus.BACKED_OUT)
-    assert transition.actor is None and "by olga (team lead)" in transition.note
+    assert transition.actor == ops_lead and transition.acting_as == "team lead: backout"
+    assert "by olga (team lead)" in transition.note
+    rolled = release.activities.get(action="host_state")
+    assert rolled.actor == ops_lead and rolled.acting_as == "team lead: backout"
     assert Backout.objects.get().started_by == ops_lead
 
 

@@ -11,6 +11,7 @@ from apps.changes.services import record_activity
 from apps.dashboard.demo.clock import replay_at
 from apps.incidents.choices import SuspectScope
 from apps.incidents.suspects import suspects_for_host, suspects_for_hosts
+from apps.platform.actors import Actor
 from tests.incidents.builders import AT, approve, change, host, many_changes, service
 
 A = HostExecutionState.APPLIED
@@ -142,14 +143,23 @@ def test_approval_flags(world):
     edited = change(title="edited after approval", at=AT, ended_before=2 * H, hosts={world["web01"]: A})
     approve(edited, when=AT - 50 * H)
     with replay_at(AT - 40 * H):
-        record_activity(change=edited, actor=None, action=ActivityAction.EDIT, changes={"artifact": {}, "title": {}})
+        record_activity(
+            change=edited,
+            actor=Actor.automatic("test"),
+            action=ActivityAction.EDIT,
+            changes={"artifact": {}, "title": {}},
+        )
     wording = change(title="typo fixed after approval", at=AT, ended_before=2 * H, hosts={world["web01"]: A})
     approve(wording, when=AT - 50 * H)
     with replay_at(AT - 40 * H):
-        record_activity(change=wording, actor=None, action=ActivityAction.EDIT, changes={"title": {}})
+        record_activity(
+            change=wording, actor=Actor.automatic("test"), action=ActivityAction.EDIT, changes={"title": {}}
+        )
     before = change(title="edited, then approved", at=AT, ended_before=2 * H, hosts={world["web01"]: A})
     with replay_at(AT - 60 * H):
-        record_activity(change=before, actor=None, action=ActivityAction.EDIT, changes={"artifact": {}})
+        record_activity(
+            change=before, actor=Actor.automatic("test"), action=ActivityAction.EDIT, changes={"artifact": {}}
+        )
     approve(before, when=AT - 50 * H)
     change(title="never approved", at=AT, ended_before=2 * H, hosts={world["web01"]: A})
     found = listed(suspects_for_host(world["web01"], at=AT))

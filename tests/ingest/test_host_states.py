@@ -179,6 +179,9 @@ class TestBackfillMigration:
         set_by_hand.save()
         executor.loader.build_graph()
         executor.migrate(after)
+        # Back to the current schema before reading through the current models (later migrations add columns).
+        executor.loader.build_graph()
+        executor.migrate(executor.loader.graph.leaf_nodes())
 
         assert _states(made["ok"].pk) == {"web01.prod": ("applied", end), "web02.prod": ("skipped", end)}
         assert _states(made["broken"].pk) == {"web01.prod": ("failed", end), "web02.prod": ("failed", end)}
@@ -189,5 +192,3 @@ class TestBackfillMigration:
             "web01.prod": {"before": "pending", "after": "applied"}
         }
         assert ChangeActivity.objects.filter(change_id__in=[made["running"].pk, made["planned"].pk]).count() == 0
-        executor.loader.build_graph()
-        executor.migrate(executor.loader.graph.leaf_nodes())

@@ -16,6 +16,7 @@ from apps.accounts.services import regenerate_feed_token, revoke_feed_token
 from apps.changes.models import Change
 from apps.changes.services import update_change
 from apps.dashboard.demo.clock import replay_at
+from apps.platform.actors import Actor
 from tests.factories import ChangeHostFactory, FreezeWindowFactory, HostFactory, environment
 from tests.schedule.conftest import make_change
 
@@ -99,7 +100,7 @@ def test_an_edited_change_gets_a_200_again(anonymous, token, release, url):
     first = anonymous.get(url, {"token": token})
     etag, last_modified = first["ETag"], first["Last-Modified"]
     with later(10):
-        update_change(change=release, actor=None, fields={"title": "Billing 2.4.1"})
+        update_change(change=release, actor=Actor.automatic("test"), fields={"title": "Billing 2.4.1"})
         by_etag = anonymous.get(url, {"token": token}, HTTP_IF_NONE_MATCH=etag)
         by_date = anonymous.get(url, {"token": token}, HTTP_IF_MODIFIED_SINCE=last_modified)
     for response in (by_etag, by_date):

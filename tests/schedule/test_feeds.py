@@ -10,6 +10,7 @@ from icalendar import Calendar
 from apps.accounts.services import regenerate_feed_token, revoke_feed_token
 from apps.changes.choices import ChangeStatus
 from apps.changes.services import update_change
+from apps.platform.actors import Actor
 from tests.factories import ChangeHostFactory, FreezeWindowFactory, HostFactory, environment
 from tests.schedule.conftest import make_change
 
@@ -70,7 +71,9 @@ def test_ics_feed_is_valid_and_stable(anonymous, token, settings):
     # An edit bumps SEQUENCE and keeps the UID, so clients update the event instead of duplicating it.
     moved = soon(30)  # once: a second call may fall in the next second
     update_change(
-        change=release, actor=None, fields={"planned_start": moved, "planned_end": moved + timedelta(hours=2)}
+        change=release,
+        actor=Actor.automatic("test"),
+        fields={"planned_start": moved, "planned_end": moved + timedelta(hours=2)},
     )
     again = events(anonymous.get(ICS, {"token": token}))[uid]
     assert again["SEQUENCE"] == 2
@@ -142,7 +145,7 @@ def test_atom_feed_lists_recent_changes_with_filters(anonymous, token, settings)
     newer = make_change(
         soon(50), soon(51), title="newer <b>bold</b>", kind="release", summary="line one\n<script>x</script>"
     )
-    update_change(change=older, actor=None, fields={"title": "older, edited"})
+    update_change(change=older, actor=Actor.automatic("test"), fields={"title": "older, edited"})
     response = anonymous.get(ATOM, {"token": token})
     assert response.status_code == 200 and response["Content-Type"].startswith("application/atom+xml")
     feed = feedparser.parse(response.content)

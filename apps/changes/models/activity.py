@@ -24,6 +24,9 @@ class ChangeActivity(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     actor_name = models.CharField(max_length=150, blank=True, help_text="Kept even if the user is deleted.")
+    acting_as = models.CharField(
+        max_length=200, blank=True, help_text="'system: <what>' when no person acted, or the right a person used."
+    )
     action = models.CharField(max_length=20, choices=ActivityAction.choices)
     from_status = models.CharField(max_length=20, blank=True)
     to_status = models.CharField(max_length=20, blank=True)

@@ -3,6 +3,7 @@ from datetime import UTC, datetime
 from django.db.models import Model, QuerySet
 
 from apps.changes.models import Change, ChangeActivity
+from apps.platform.actors import as_actor
 
 
 def audit_value(value):
@@ -38,11 +39,12 @@ def activity_entry(
     to_status: str = "",
 ) -> ChangeActivity:
     """An unsaved entry: for a caller that appends several at once with bulk_create (which skips save())."""
-    who = actor if actor is not None and actor.is_authenticated else None
+    actor = as_actor(actor)
     return ChangeActivity(
         change=change,
-        actor=who,
-        actor_name=who.get_username() if who is not None else "",
+        actor=actor.user,
+        actor_name=actor.username or "",
+        acting_as=actor.acting_as[:200],
         action=action,
         note=note,
         changes=changes or {},

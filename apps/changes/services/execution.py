@@ -21,6 +21,7 @@ from apps.changes.services.audit import record_activity
 from apps.events.choices import EventType
 from apps.events.services import publish_event
 from apps.inventory.models import Host
+from apps.platform.actors import as_actor
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,8 @@ def apply_host_states(*, change: Change, states: Mapping[Host, HostState], actor
     A host already in the reported state keeps its link untouched (a repeated report changes nothing).
     """
     _check_states(states.values())
-    if actor is not None and not permissions.can_edit(actor, change):
+    actor = as_actor(actor)
+    if not permissions.may_edit(actor, change):
         raise ChangeForbidden("Only the requester, members of the change's team, or staff can record execution.")
     wanted = {host.pk: item for host, item in states.items()}
     links = list(
@@ -59,7 +61,7 @@ def apply_host_states(*, change: Change, states: Mapping[Host, HostState], actor
         names = sorted(Host.objects.filter(pk__in=missing).values_list("hostname", flat=True))
         raise ValidationError({"hosts": f"Not hosts of {change.reference}: {', '.join(names)}."})
     now = timezone.now()
-    by = actor if actor is not None and actor.is_authenticated else None
+    by = actor.user
     transitions = {}
     changed = []
     for link in links:

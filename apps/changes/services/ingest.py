@@ -28,6 +28,7 @@ from apps.changes.services.execution import HostState, apply_host_states
 from apps.events.choices import EventType
 from apps.events.services import publish_event
 from apps.inventory.models import Host, Service
+from apps.platform.actors import as_actor
 
 # Report statuses that end the execution (its actual end is recorded).
 FINISHED = ("completed", "failed")
@@ -91,8 +92,9 @@ def record_unplanned_change(
     if change.status not in state_machine.RECORDED_STATUSES:
         allowed = ", ".join(sorted(state_machine.RECORDED_STATUSES))
         raise ValidationError({"status": f"A change recorded after the fact is one of {allowed}, not {change.status}."})
-    if change.requester_id is None and actor is not None and actor.is_authenticated:
-        change.requester = actor
+    actor = as_actor(actor)
+    if change.requester_id is None and actor.user is not None:
+        change.requester = actor.user
     change.full_clean(exclude=["eff_start", "eff_end", *_INSTANCE_FIELDS], validate_constraints=False)
     change.needs_freeze_exception = bool(review.freezes_hit(change))
     change.save()
@@ -101,7 +103,7 @@ def record_unplanned_change(
         through = Change.services.through
         through.objects.bulk_create(windows.service_links(change, unique_services.values()))
     unique_hosts = {host.pk: host for host in [*hosts, *host_states]}
-    by = actor if actor is not None and actor.is_authenticated else None
+    by = actor.user
     links = windows.host_links(change, unique_hosts.values())
     for link in links:
         reported = host_states.get(link.host)
@@ -137,7 +139,8 @@ def record_unplanned_change(
         payload=change_payload(change, hostnames=added, services=[s.name for s in unique_services.values()])
         | {
             "host_states": {
-                name: {"state": states[name], "at": at[name].isoformat()} for name in sorted(states)[:MAX_HOSTS]
+                name: {"state": states[name], "at": moment.isoformat() if (moment := at[name]) else None}
+                for name in sorted(states)[:MAX_HOSTS]
             },
             "actor": by.get_username() if by is not None else None,
             "note": note,
@@ -187,7 +190,8 @@ def record_execution(
     # The team and requester are read with it for the change.host_states event.
     locked = Change.objects.select_for_update(of=("self",)).select_related("environment", "team", "requester")
     locked = locked.get(pk=change.pk)
-    if actor is not None and not permissions.can_edit(actor, locked):
+    actor = as_actor(actor)
+    if not permissions.may_edit(actor, locked):
         raise ChangeForbidden("Only the requester, members of the change's team, or staff can report its execution.")
     hosts = list(hosts)
     warnings = execution_flags(locked, started_at=started_at, ended_at=ended_at)

@@ -17,6 +17,7 @@ from apps.changes.signals import change_submitted, latest, material_edit_saved
 from apps.events.choices import EventType
 from apps.events.services import publish_event
 from apps.inventory.models import Host, Service
+from apps.platform.actors import Actor, as_actor
 
 # Fields a requester edits; the activity log records their before/after values.
 EDITABLE_FIELDS = (
@@ -67,11 +68,12 @@ def create_change(
     **fields,
 ) -> Change:
     """Record a new change as a draft, and submit it for approval at once when ``submit``."""
+    actor = as_actor(actor)
     change = Change(**fields)
     if change.status not in state_machine.INITIAL:
         raise IllegalTransition(f"A change starts as a draft (or is recorded after the fact), not {change.status}.")
-    if change.requester_id is None and actor is not None and actor.is_authenticated:
-        change.requester = actor
+    if change.requester_id is None and actor.user is not None:
+        change.requester = actor.user
     _save_validated(change)
     change.services.set(services)
     added, _ = _set_hosts(change, hosts)
@@ -93,7 +95,7 @@ def create_change(
 
 
 def _actor_name(actor) -> str | None:
-    return actor.get_username() if actor is not None and actor.is_authenticated else None
+    return as_actor(actor).username
 
 
 def _field_diff(locked: Change, fields: dict, services) -> dict[str, dict]:
@@ -135,8 +137,9 @@ def update_change(
     the approvals it invalidates and sends an approved change back to submitted, so the leads decide again on what
     will really run.
     """
+    actor = as_actor(actor)
     locked = Change.objects.select_for_update().get(pk=change.pk)
-    if actor is not None and not permissions.can_edit(actor, locked):
+    if not permissions.may_edit(actor, locked):
         raise ChangeForbidden("Only the requester, members of the change's team, or staff can edit this change.")
     if expected_version is not None and expected_version != locked.version:
         raise StaleChange(
@@ -168,7 +171,7 @@ def update_change(
     if services is not None and "services" in diff:
         locked.services.set(services)
     if "hosts" in diff:
-        _set_hosts(locked, hosts)
+        _set_hosts(locked, hosts or ())  # "hosts" is in the diff only when hosts were given
     record_activity(change=locked, actor=actor, action=ActivityAction.EDIT, changes=diff, note=note)
 
     if material:
@@ -208,7 +211,8 @@ def transition_change(
 ) -> Change:
     """Move a change to ``target`` if the state machine and the actor's rights allow it.
 
-    ``actor=None`` means the system (a task or an ingest), which the permission check does not apply to.
+    ``actor`` is a user acting with their own rights, or an apps.platform.actors.Actor: the system (which takes
+    every declared move, decisions included) or a person using a right a service granted (a lead backing out).
     Completing a change whose hosts are not all applied needs ``confirm_incomplete`` and a note.
     """
     locked = Change.objects.select_for_update().get(pk=change.pk)
@@ -221,12 +225,14 @@ def transition_change(
             f"{locked.reference} cannot go from {ChangeStatus(current).label} to {ChangeStatus(target).label}. "
             f"Allowed from {ChangeStatus(current).label}: {allowed}."
         )
-    if actor is not None and not permissions.can_transition(actor, locked, target):
-        raise ChangeForbidden(permissions.why_not(actor, locked, target))
+    actor = as_actor(actor)
+    if not permissions.may_transition(actor, locked, target):
+        raise ChangeForbidden(permissions.why_not(actor.user, locked, target))
     refused = state_machine.guard_failure(locked, target)
     if refused:
         raise IllegalTransition(f"{locked.reference}: {refused}")
-    if state_machine.transition(current, target).needs_note and not note.strip():
+    step = state_machine.transition(current, target)  # allowed (checked above), so never None
+    if step is not None and step.needs_note and not note.strip():
         raise ValidationError(
             {"note": f"Say why: a note is required to move a change to {ChangeStatus(target).label}."}
         )
@@ -269,6 +275,9 @@ def transition_change(
     return locked
 
 
+RETROACTIVE = Actor.automatic("approval rules: retroactive approval of an emergency change")
+
+
 @transaction.atomic
 def record_retroactive_approval(*, change: Change, note: str) -> Change:
     """An emergency change that ran before its approval gets its last required approval: it stays where it is in
@@ -282,7 +291,7 @@ def record_retroactive_approval(*, change: Change, note: str) -> Change:
     locked.approved_at = timezone.now()
     locked.version += 1
     locked.save(update_fields=["approved_at", "version", "updated"])
-    record_activity(change=locked, actor=None, action=ActivityAction.APPROVAL, note=note)
+    record_activity(change=locked, actor=RETROACTIVE, action=ActivityAction.APPROVAL, note=note)
     publish_event(
         event_type=EventType.CHANGE_APPROVED,
         payload=change_payload(locked) | {"retroactive": True, "note": note, "actor": None},

@@ -16,6 +16,7 @@ from apps.dashboard.demo.story import (
     NGINX_HOTFIX_TITLE,
     OS_PATCH_TITLE,
 )
+from apps.platform.actors import Actor
 
 
 def build_ops_history(*, times: dict[str, datetime], inventory: Inventory, people: People) -> list[Change]:
@@ -152,7 +153,7 @@ def _nginx_hotfix(*, times, inventory: Inventory, people: People) -> Change:
     at = times["nginx_hotfix_at"]
     change = lifecycle.create(
         at=at + timedelta(minutes=20),
-        actor=None,
+        actor=Actor.automatic("demo data"),
         hosts=hosts,
         services=[inventory.services[BILLING_WEB]],
         kind=ChangeKind.CONFIG,
@@ -169,7 +170,13 @@ def _nginx_hotfix(*, times, inventory: Inventory, people: People) -> Change:
         actual_end=at + timedelta(minutes=15),
         note="Recorded from a change event (config-drift pipeline).",
     )
-    lifecycle.mark_hosts(change, hosts=hosts, at=at + timedelta(minutes=20), actor=None, note="Seen by the pipeline.")
+    lifecycle.mark_hosts(
+        change,
+        hosts=hosts,
+        at=at + timedelta(minutes=20),
+        actor=Actor.automatic("demo data"),
+        note="Seen by the pipeline.",
+    )
     return change
 
 
