@@ -34,6 +34,7 @@ test: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(DEV_ENV) $(BIN)/mypy
 	$(DEV_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
 	CONN_MAX_AGE=0 $(DEV_ENV) $(BIN)/pytest $(PYTEST_ARGS)
 
@@ -74,4 +75,4 @@ beat: install
 	$(BIN)/celery -A changeportal beat --loglevel=info --schedule /tmp/celerybeat-schedule
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache staticfiles

@@ -6,7 +6,7 @@ inside the transaction of the write, so an entry exists exactly when the edit wa
 import datetime
 import decimal
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist
@@ -20,11 +20,17 @@ REPR_LENGTH = AuditEntry._meta.get_field("object_repr").max_length
 NAME_LENGTH = AuditEntry._meta.get_field("actor_name").max_length
 
 
+def _auto_through(field) -> bool:
+    """A plain many-to-many: its table is Django's own, not a model of ours with fields of its own."""
+    through = field.remote_field.through
+    return through is not None and bool(through._meta.auto_created)
+
+
 def audited_fields(model: type[models.Model]) -> list[str]:
     """The fields an edit form can change: editable concrete fields (not the key) and plain many-to-manys."""
     opts = model._meta
     names = [field.name for field in opts.concrete_fields if field.editable and not field.primary_key]
-    names += [field.name for field in opts.many_to_many if field.remote_field.through._meta.auto_created]
+    names += [field.name for field in opts.many_to_many if _auto_through(field)]
     return names
 
 
@@ -54,7 +60,7 @@ def _value(obj: models.Model, name: str):
         field = None
     if field is not None and (field.many_to_many or field.one_to_many):
         # Many-to-manys and reverse foreign keys (an inline's rows): the related objects' names, sorted.
-        accessor = field.get_accessor_name() if isinstance(field, ForeignObjectRel) else name
+        accessor = (field.get_accessor_name() or name) if isinstance(field, ForeignObjectRel) else name
         return sorted(str(related) for related in getattr(obj, accessor).all())
     value = getattr(obj, name)
     return json_safe(value() if callable(value) else value)
@@ -124,7 +130,7 @@ def record(
 
 
 def record_created_many(
-    *, actor, objects: list[models.Model], fields: Iterable[str], via: str, note: str = ""
+    *, actor, objects: Sequence[models.Model], fields: Iterable[str], via: str, note: str = ""
 ) -> list[AuditEntry]:
     """The "created" entries of many new objects of one model in one insert (hosts first seen in a change event).
     ``fields`` should be plain fields already loaded (no many-to-many), so this reads nothing per object."""

@@ -1,5 +1,6 @@
 """What other systems hear about a change (webhooks, emails): event names and the payload."""
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from django.conf import settings
@@ -8,7 +9,7 @@ from apps.changes.choices import ChangeStatus
 from apps.changes.models import Change
 from apps.events.choices import EventType
 
-EVENT_FOR_STATUS = {
+EVENT_FOR_STATUS: dict[str, EventType] = {
     ChangeStatus.SUBMITTED: EventType.CHANGE_SUBMITTED,
     ChangeStatus.APPROVED: EventType.CHANGE_APPROVED,
     ChangeStatus.REJECTED: EventType.CHANGE_REJECTED,
@@ -70,7 +71,9 @@ def change_payload(
     }
 
 
-def host_states_payload(change: Change, transitions: dict[str, dict], *, at: dict[str, datetime], actor, note: str):
+def host_states_payload(
+    change: Change, transitions: dict[str, dict], *, at: Mapping[str, datetime | None], actor, note: str
+):
     """``change.host_states``: which hosts moved from which state to which, and when (at most 200 of them)."""
     listed = sorted(transitions)[:MAX_HOSTS_IN_PAYLOAD]
     return change_payload(change, brief=True) | {
