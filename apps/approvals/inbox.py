@@ -15,10 +15,10 @@ from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
 from apps.accounts.models import Team
-from apps.approvals import rounds
+from apps.approvals import eligibility, rounds
 from apps.approvals.choices import Decision
 from apps.approvals.models import Approval, RequiredApproval
-from apps.changes.choices import ActivityAction, ChangeStatus, ChangeType
+from apps.changes.choices import ActivityAction
 from apps.changes.collisions import IGNORED_STATUSES, CollisionReport, Conflict
 from apps.changes.freeze import occurrences_of
 from apps.changes.models import Change, ChangeActivity, ChangeHost, ChangeService, FreezeWindow
@@ -181,21 +181,18 @@ def inbox_rows(user, changes) -> list[dict]:
     )
     history = since_last_approvals(changes)
     collisions = collision_reports(changes)
-    memberships = memberships_of(user)
     rows = []
     for change in changes:
         slots = rounds.slots(change, required=required[change.pk], decisions=decisions[change.pk])
         awaiting = rounds.awaiting_decision(change)
-        decided = any(approval.decided_by_id == user.pk for slot in slots for approval in slot.given)
-        fillable = [slot for slot in slots if slot.open and rounds.can_fill(user, slot.required, memberships)]
         last_approval, since_approval = history[change.pk]
         rows.append(
             {
                 "change": change,
                 "slots": slots,
                 "awaiting": awaiting,
-                "can_decide": awaiting and bool(fillable) and not decided and change.requester_id != user.pk,
-                "fillable_slots": fillable,
+                "can_decide": eligibility.can_decide(user, change, slots),
+                "fillable_slots": eligibility.fillable(user, slots),
                 "last_approval": last_approval,
                 "since_approval": since_approval,
                 "collisions": collisions[change.pk],
@@ -208,40 +205,21 @@ def inbox_rows(user, changes) -> list[dict]:
 def inbox_count(user) -> int:
     """``len(services.inbox_for(user))`` in one query (plus the user's memberships, cached on the user): changes
     awaiting a decision with an open slot this user may fill, not their own and not yet decided by them."""
-    memberships = memberships_of(user)
-    if not memberships:
+    if not memberships_of(user):
         return 0
-    team_ids = [m.team_id for m in memberships]
-    lead_team_ids = [m.team_id for m in memberships if m.is_lead]
-    slot_filter = Q(team_id__in=lead_team_ids) | Q(team_id__in=team_ids, leads_only=False)
-    if lead_team_ids:
-        slot_filter |= Q(team__isnull=True)
+    slot_filter = eligibility.slot_filter_for(user)
     approved = Approval.objects.filter(
         change_id=OuterRef("change_id"), decision=Decision.APPROVED, withdrawn_at__isnull=True
     ).order_by()
     # A slot for a team counts that team's approvals; a slot for any team counts every approval (rounds.slots).
     given_for_team = approved.filter(team_id=OuterRef("team_id")).values("change_id").annotate(n=Count("id"))
     given_any = approved.values("change_id").annotate(n=Count("id"))
-    fillable = RequiredApproval.objects.filter(slot_filter, change_id=OuterRef("pk"))
-    # rounds.can_fill: also a slot for any team that any member may fill.
     open_slots = (
-        RequiredApproval.objects.filter(slot_filter | Q(team__isnull=True, leads_only=False), change_id=OuterRef("pk"))
+        RequiredApproval.objects.filter(slot_filter, change_id=OuterRef("pk"))
         .annotate(
             given_team=Coalesce(Subquery(given_for_team.values("n")[:1]), 0),
             given_any=Coalesce(Subquery(given_any.values("n")[:1]), 0),
         )
         .filter(Q(team__isnull=False, count__gt=F("given_team")) | Q(team__isnull=True, count__gt=F("given_any")))
     )
-    mine = Approval.objects.filter(change_id=OuterRef("pk"), decided_by=user, withdrawn_at__isnull=True)
-    awaiting = Q(status=ChangeStatus.SUBMITTED) | Q(
-        change_type=ChangeType.EMERGENCY, status__in=rounds.RUNNING, approved_at__isnull=True
-    )
-    return (
-        Change.objects.filter(awaiting)
-        .filter(Exists(fillable))
-        .filter(Exists(open_slots))
-        .exclude(Exists(mine))
-        .exclude(requester=user)
-        .order_by()
-        .count()
-    )
+    return eligibility.decidable_changes(user).filter(Exists(open_slots)).order_by().count()

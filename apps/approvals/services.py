@@ -3,13 +3,13 @@ group decide for it, each slot is decided once, and concurrent decisions seriali
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Prefetch
 
-from apps.approvals import rounds
+from apps.approvals import eligibility, rounds
 from apps.approvals.choices import Decision
 from apps.approvals.models import Approval, RequiredApproval
 from apps.changes import services as change_services
-from apps.changes.choices import ActivityAction, ChangeStatus, ChangeType
+from apps.changes.choices import ActivityAction, ChangeStatus
 from apps.changes.events import change_payload
 from apps.changes.exceptions import ChangeForbidden, IllegalTransition
 from apps.changes.models import Change
@@ -49,8 +49,9 @@ def decide(*, change: Change, actor, decision: str, comment: str = "", team=None
         raise ValidationError({"comment": "Say why: a rejection needs a comment the requester can act on."})
     if not rounds.awaiting_decision(locked):
         raise IllegalTransition(f"{locked.reference} is {locked.get_status_display().lower()}, not awaiting approval.")
-    if locked.requester_id == actor.pk:
-        raise ChangeForbidden("You cannot approve or reject your own change.")
+    refusal = eligibility.own_change(actor, locked)  # which slot, if any, _pick_slot says (naming what is needed)
+    if refusal:
+        raise ChangeForbidden(refusal)
     if rounds.current_decisions(locked).filter(decided_by=actor).exists():
         raise IllegalTransition(f"You already decided on {locked.reference}.")
     slot = _pick_slot(locked, actor, team)
@@ -111,24 +112,8 @@ def _conclude(change: Change, actor, decision: str, comment: str) -> None:
 
 def inbox_for(user):
     """Changes awaiting a decision this user may give, soonest first, with what the page shows prefetched."""
-    memberships = memberships_of(user)
-    if not memberships:
-        return []
-    team_ids = [m.team_id for m in memberships]
-    lead_team_ids = [m.team_id for m in memberships if m.is_lead]
-    slot_filter = Q(team_id__in=lead_team_ids) | Q(team_id__in=team_ids, leads_only=False)
-    if lead_team_ids:
-        slot_filter |= Q(team__isnull=True)
-    fillable = RequiredApproval.objects.filter(slot_filter, change_id=OuterRef("pk"))
-    mine = Approval.objects.filter(change_id=OuterRef("pk"), decided_by=user, withdrawn_at__isnull=True)
-    awaiting = Q(status=ChangeStatus.SUBMITTED) | Q(
-        change_type=ChangeType.EMERGENCY, status__in=rounds.RUNNING, approved_at__isnull=True
-    )
     candidates = (
-        Change.objects.filter(awaiting)
-        .filter(Exists(fillable))
-        .exclude(Exists(mine))
-        .exclude(requester=user)
+        eligibility.decidable_changes(user)
         .select_related("environment", "team", "requester")
         .prefetch_related(
             Prefetch("required_approvals", queryset=RequiredApproval.objects.select_related("team")),
@@ -143,7 +128,7 @@ def inbox_for(user):
     result = []
     for change in candidates:
         slots = rounds.slots(change, required=list(change.required_approvals.all()), decisions=change.current_decisions)
-        change.open_slots = [s for s in slots if s.open and rounds.can_fill(user, s.required, memberships)]
+        change.open_slots = eligibility.fillable(user, slots)
         change.all_slots = slots
         if change.open_slots:
             result.append(change)

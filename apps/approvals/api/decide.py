@@ -4,9 +4,8 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import BasePermission
 
-from apps.approvals import services
+from apps.approvals import eligibility, services
 from apps.approvals.api.serializers import ApprovalSerializer, DecideSerializer
-from apps.changes import permissions
 from apps.changes.models import Change
 from apps.platform.api.permissions import WRITE
 from apps.platform.api.responses import LOCATION, created
@@ -20,7 +19,7 @@ class MayDecideOnChange(BasePermission):
     message = "You may not decide on this change: it is your own, or you are in no team whose approval it needs."
 
     def has_object_permission(self, request, view, obj) -> bool:
-        return obj.requester_id != request.user.pk and bool(permissions.memberships_of(request.user))
+        return not eligibility.never_decides(request.user, obj)
 
 
 class ChangeDecisionView(GenericAPIView):
