@@ -4,6 +4,7 @@ group decide for it, each slot is decided once, and concurrent decisions seriali
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Prefetch
+from django.utils import timezone
 
 from apps.approvals import eligibility, rounds
 from apps.approvals.choices import Decision
@@ -40,8 +41,10 @@ def _pick_slot(change: Change, actor, team) -> rounds.Slot:
 
 
 @transaction.atomic
-def decide(*, change: Change, actor, decision: str, comment: str = "", team=None) -> Approval:
-    """Record ``actor``'s decision; the last required approval approves the change, a rejection rejects it."""
+def decide(*, change: Change, actor, decision: str, comment: str = "", team=None, at=None) -> Approval:
+    """Record ``actor``'s decision; the last required approval approves the change, a rejection rejects it.
+    ``at``: when it was decided (default now; a replayed history passes its own moments)."""
+    at = at or timezone.now()
     locked = Change.objects.select_for_update(of=("self",)).select_related("environment", "team").get(pk=change.pk)
     if decision not in Decision.values:
         raise ValidationError({"decision": f"Decide {' or '.join(Decision.values)}."})
@@ -63,6 +66,7 @@ def decide(*, change: Change, actor, decision: str, comment: str = "", team=None
         decision=decision,
         comment=comment.strip(),
         change_version=locked.version,
+        decided_at=at,
     )
     change_services.record_activity(
         change=locked,
@@ -70,17 +74,18 @@ def decide(*, change: Change, actor, decision: str, comment: str = "", team=None
         action=ActivityAction.APPROVAL,
         note=comment.strip(),
         changes={"decision": {"before": None, "after": decision}, "for": {"before": None, "after": slot.label}},
+        at=at,
     )
     publish_event(
         event_type=EventType.CHANGE_DECISION,
         payload=change_payload(locked)
         | {"decision": decision, "decided_by": actor.get_username(), "comment": comment.strip(), "for": slot.label},
     )
-    _conclude(locked, actor, decision, comment)
+    _conclude(locked, actor, decision, comment, at)
     return approval
 
 
-def _conclude(change: Change, actor, decision: str, comment: str) -> None:
+def _conclude(change: Change, actor, decision: str, comment: str, at) -> None:
     running = change.status != ChangeStatus.SUBMITTED
     if decision == Decision.REJECTED:
         if running:
@@ -89,6 +94,7 @@ def _conclude(change: Change, actor, decision: str, comment: str) -> None:
                 actor=actor,
                 action=ActivityAction.APPROVAL,
                 note=f"Retroactive approval refused: {comment.strip()}",
+                at=at,
             )
         else:
             change_services.transition_change(
@@ -96,17 +102,18 @@ def _conclude(change: Change, actor, decision: str, comment: str) -> None:
                 target=ChangeStatus.REJECTED,
                 actor=DECISIONS,
                 note=f"Rejected by {actor.get_username()}: {comment.strip()}",
+                at=at,
             )
         return
     if any(slot.open for slot in rounds.slots(change)):
         return
     if running:
         change_services.record_retroactive_approval(
-            change=change, note="Retroactively approved: every required approval is in."
+            change=change, note="Retroactively approved: every required approval is in.", at=at
         )
     else:
         change_services.transition_change(
-            change=change, target=ChangeStatus.APPROVED, actor=DECISIONS, note="Every required approval is in."
+            change=change, target=ChangeStatus.APPROVED, actor=DECISIONS, note="Every required approval is in.", at=at
         )
 
 
@@ -128,8 +135,6 @@ def inbox_for(user):
     result = []
     for change in candidates:
         slots = rounds.slots(change, required=list(change.required_approvals.all()), decisions=change.current_decisions)
-        change.open_slots = eligibility.fillable(user, slots)
-        change.all_slots = slots
-        if change.open_slots:
+        if eligibility.fillable(user, slots):
             result.append(change)
     return result
