@@ -1,8 +1,7 @@
-"""Replay service calls at a past moment, so the demo history carries the story's times.
+"""Tests only: run code with the clock set to a chosen moment (``timezone.now`` patched).
 
-The services stamp activity entries, approvals and actual start/end times with ``timezone.now()``.
-Demo history lies in the past, so instead of rewriting those rows afterwards (the activity log is
-append-only, by design) the demo runs each step with the clock set to when it happened.
+Application code never patches the clock: its services take the time as ``at`` (the demo data passes the story's
+moments). Tests use this to freeze "now" where a page or a query reads it.
 """
 
 from contextlib import contextmanager

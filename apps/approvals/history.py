@@ -12,8 +12,8 @@ def current_approvals(change: Change):
     return Approval.objects.filter(change=change, decision=Decision.APPROVED, withdrawn_at__isnull=True)
 
 
-def withdraw_approvals(*, change: Change, reason: str) -> int:
-    return current_approvals(change).update(withdrawn_at=timezone.now(), withdrawn_reason=reason)
+def withdraw_approvals(*, change: Change, reason: str, at=None) -> int:
+    return current_approvals(change).update(withdrawn_at=at or timezone.now(), withdrawn_reason=reason)
 
 
 def changes_since_last_approval(change: Change) -> tuple[Approval | None, dict]:

@@ -11,7 +11,7 @@ from apps.platform.actors import Actor
 
 
 @receiver(change_submitted, sender=Change)
-def open_approval_round(sender, change: Change, actor, **kwargs) -> Change:
+def open_approval_round(sender, change: Change, actor, at=None, **kwargs) -> Change:
     """Compute who must approve; a change made from a standard template and still matching it is approved."""
     rounds.open_round(change)
     template = change.template
@@ -21,17 +21,18 @@ def open_approval_round(sender, change: Change, actor, **kwargs) -> Change:
             target=ChangeStatus.APPROVED,
             actor=Actor.automatic(f"standard change template “{template.name}”"),
             note=f"Pre-approved standard change: made from the template “{template.name}”.",
+            at=at,
         )
     return change
 
 
 @receiver(material_edit_saved, sender=Change)
-def withdraw_invalidated_approvals(sender, change: Change, fields: list[str], actor, **kwargs) -> Change:
+def withdraw_invalidated_approvals(sender, change: Change, fields: list[str], actor, at=None, **kwargs) -> Change:
     """What the leads approved is not what will run: their approvals go, and an approved change needs them again."""
     if change.status != ChangeStatus.APPROVED and not history.current_approvals(change).exists():
         return change
     reason = f"Material edit after approval ({', '.join(fields)})."
-    history.withdraw_approvals(change=change, reason=reason)
+    history.withdraw_approvals(change=change, reason=reason, at=at)
     if change.status != ChangeStatus.APPROVED:
         return change
     return transition_change(
@@ -39,4 +40,5 @@ def withdraw_invalidated_approvals(sender, change: Change, fields: list[str], ac
         target=ChangeStatus.SUBMITTED,
         actor=Actor.automatic("approval rules: a material edit withdraws the approval"),
         note=f"{reason} Approval withdrawn; the change needs a new decision.",
+        at=at,
     )

@@ -7,7 +7,6 @@ from apps.approvals.models import Approval
 from apps.changes.choices import ActivityAction, ChangeStatus, HostExecutionState
 from apps.changes.models import Change, ChangeHost
 from apps.changes.services import record_activity
-from apps.dashboard.demo.clock import replay_at
 from apps.inventory.models import Host
 from apps.platform.actors import Actor
 from tests.factories import ChangeFactory, HostFactory, ServiceFactory, UserFactory, environment
@@ -62,13 +61,13 @@ def change(
 
 
 def approve(target: Change, *, when: datetime) -> Approval:
-    with replay_at(when):
-        return Approval.objects.create(
-            change=target,
-            decided_by=UserFactory(username="approver"),
-            decision=Decision.APPROVED,
-            change_version=target.version,
-        )
+    return Approval.objects.create(
+        change=target,
+        decided_by=UserFactory(username="approver"),
+        decision=Decision.APPROVED,
+        change_version=target.version,
+        decided_at=when,
+    )
 
 
 def many_changes(world, count: int, offset: int = 0):
@@ -83,10 +82,13 @@ def many_changes(world, count: int, offset: int = 0):
             artifact=f"pkg {index}",
         )
         approve(direct, when=AT - timedelta(hours=100))
-        with replay_at(AT - timedelta(hours=90)):
-            record_activity(
-                change=direct, actor=Actor.automatic("test"), action=ActivityAction.EDIT, changes={"artifact": {}}
-            )
+        record_activity(
+            change=direct,
+            actor=Actor.automatic("test"),
+            action=ActivityAction.EDIT,
+            changes={"artifact": {}},
+            at=AT - timedelta(hours=90),
+        )
         change(title=f"service {index}", at=AT, ended_before=ended, services=[world["web"]])
         change(title=f"peer {index}", at=AT, ended_before=ended, hosts={world["web02"]: HostExecutionState.APPLIED})
         change(title=f"wide {index}", at=AT, ended_before=ended)

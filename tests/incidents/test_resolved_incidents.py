@@ -7,12 +7,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from apps.changes.choices import HostExecutionState
-from apps.dashboard.demo.clock import replay_at
 from apps.incidents import services
 from apps.incidents.candidates import Window
 from apps.incidents.choices import IncidentStatus, Severity
 from apps.incidents.models import Incident
 from apps.incidents.suspects import suspects_for_incident
+from tests.clock import replay_at
 from tests.incidents.builders import AT, change, host, many_changes, service
 
 A = HostExecutionState.APPLIED

@@ -8,10 +8,10 @@ from django.test.utils import CaptureQueriesContext
 
 from apps.changes.choices import ActivityAction, ChangeKind, ChangeRisk, ChangeStatus, HostExecutionState
 from apps.changes.services import record_activity
-from apps.dashboard.demo.clock import replay_at
 from apps.incidents.choices import SuspectScope
 from apps.incidents.suspects import suspects_for_host, suspects_for_hosts
 from apps.platform.actors import Actor
+from tests.clock import replay_at
 from tests.incidents.builders import AT, approve, change, host, many_changes, service
 
 A = HostExecutionState.APPLIED

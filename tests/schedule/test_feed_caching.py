@@ -9,14 +9,15 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import http_date
 from icalendar import Calendar
 
 from apps.accounts.services import regenerate_feed_token, revoke_feed_token
 from apps.changes.models import Change
 from apps.changes.services import update_change
-from apps.dashboard.demo.clock import replay_at
 from apps.platform.actors import Actor
+from tests.clock import replay_at
 from tests.factories import ChangeHostFactory, FreezeWindowFactory, HostFactory, environment
 from tests.schedule.conftest import make_change
 
@@ -138,7 +139,7 @@ def test_a_deleted_change_changes_the_etag(anonymous, token, release, url):
 
 @pytest.mark.django_db
 def test_an_edited_or_new_freeze_window_changes_the_ics_etag(anonymous, token, release):
-    window = FreezeWindowFactory(name="Payroll freeze", start=NOON + timedelta(days=5))
+    window = FreezeWindowFactory(name="Payroll freeze", start=NOON + timedelta(days=5), created=timezone.now())
     window.environments.add(environment("prod"))
     etag = anonymous.get(ICS, {"token": token})["ETag"]
     assert anonymous.get(ICS, {"token": token}, HTTP_IF_NONE_MATCH=etag).status_code == 304
@@ -163,7 +164,8 @@ def test_an_edited_or_new_freeze_window_changes_the_ics_etag(anonymous, token, r
     assert any(text.startswith("Changes to QA, Production need") for text in descriptions)
     etag = response["ETag"]
     with later(10):
-        FreezeWindowFactory(name="Another freeze", start=NOON + timedelta(days=9)).environments.add(environment("prod"))
+        another = FreezeWindowFactory(name="Another freeze", start=NOON + timedelta(days=9), created=timezone.now())
+        another.environments.add(environment("prod"))
         response = anonymous.get(ICS, {"token": token}, HTTP_IF_NONE_MATCH=etag)
     assert response.status_code == 200 and b"Another freeze" in response.content
     assert response["Last-Modified"] == http_date((NOON + timedelta(seconds=10)).timestamp())

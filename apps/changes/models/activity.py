@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from apps.changes.choices import ActivityAction
 
@@ -33,7 +34,8 @@ class ChangeActivity(models.Model):
     # {"field": {"before": ..., "after": ...}} for edits; free structure for host-state entries.
     changes = models.JSONField(default=dict, blank=True)
     note = models.TextField(blank=True)
-    created = models.DateTimeField(auto_now_add=True, db_index=True)
+    # When it happened: the services pass the moment they record (a replayed history passes past ones).
+    created = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
 
     objects = ActivityQuerySet.as_manager()
 

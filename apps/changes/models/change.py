@@ -98,7 +98,7 @@ class Change(models.Model):
     )
     freeze_justification = models.TextField(blank=True)
     version = models.PositiveIntegerField(default=1, help_text="Bumped on every edit; detects stale forms.")
-    created = models.DateTimeField(auto_now_add=True)
+    created = models.DateTimeField(default=timezone.now, editable=False)  # create_change(at=...) may set it
     updated = models.DateTimeField(auto_now=True)
 
     objects = ChangeQuerySet.as_manager()

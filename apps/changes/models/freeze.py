@@ -1,6 +1,7 @@
 from dateutil.rrule import rrulestr
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 
 
 def parse_recurrence(rule: str, dtstart):
@@ -33,7 +34,7 @@ class FreezeWindow(models.Model):
     )
     environments = models.ManyToManyField("inventory.Environment", related_name="freeze_windows")
     reason = models.TextField(blank=True)
-    created = models.DateTimeField(auto_now_add=True)
+    created = models.DateTimeField(default=timezone.now, editable=False)
 
     objects = FreezeWindowQuerySet.as_manager()
 

@@ -1,6 +1,7 @@
 from datetime import UTC, datetime
 
 from django.db.models import Model, QuerySet
+from django.utils import timezone
 
 from apps.changes.models import Change, ChangeActivity
 from apps.platform.actors import as_actor
@@ -37,11 +38,14 @@ def activity_entry(
     changes: dict | None = None,
     from_status: str = "",
     to_status: str = "",
+    at: datetime | None = None,
 ) -> ChangeActivity:
-    """An unsaved entry: for a caller that appends several at once with bulk_create (which skips save())."""
+    """An unsaved entry: for a caller that appends several at once with bulk_create (which skips save()).
+    ``at``: when it happened (default now; a replayed history passes its own moments)."""
     actor = as_actor(actor)
     return ChangeActivity(
         change=change,
+        created=at or timezone.now(),
         actor=actor.user,
         actor_name=actor.username or "",
         acting_as=actor.acting_as[:200],

@@ -41,8 +41,12 @@ def _check_states(states: Iterable[HostState]) -> None:
 
 
 @transaction.atomic
-def apply_host_states(*, change: Change, states: Mapping[Host, HostState], actor, note: str = "") -> list[str]:
+def apply_host_states(
+    *, change: Change, states: Mapping[Host, HostState], actor, note: str = "", at: datetime | None = None
+) -> list[str]:
     """Record each host's execution state of ``change``; returns the hostnames whose state changed.
+
+    ``at``: when it is recorded (default now), also the state time of a host whose own ``at`` is not given.
 
     A host already in the reported state keeps its link untouched (a repeated report changes nothing).
     """
@@ -60,7 +64,7 @@ def apply_host_states(*, change: Change, states: Mapping[Host, HostState], actor
     if missing:
         names = sorted(Host.objects.filter(pk__in=missing).values_list("hostname", flat=True))
         raise ValidationError({"hosts": f"Not hosts of {change.reference}: {', '.join(names)}."})
-    now = timezone.now()
+    now = at or timezone.now()
     by = actor.user
     transitions = {}
     changed = []
@@ -74,11 +78,13 @@ def apply_host_states(*, change: Change, states: Mapping[Host, HostState], actor
     if not changed:
         return []
     ChangeHost.objects.bulk_update(changed, ["state", "state_changed_at", "state_changed_by", "note"])
-    record_activity(change=change, actor=actor, action=ActivityAction.HOST_STATE, note=note, changes=transitions)
-    at = {link.host.hostname: link.state_changed_at for link in changed}
+    record_activity(
+        change=change, actor=actor, action=ActivityAction.HOST_STATE, note=note, changes=transitions, at=now
+    )
+    moments = {link.host.hostname: link.state_changed_at for link in changed}
     publish_event(
         event_type=EventType.CHANGE_HOST_STATES,
-        payload=host_states_payload(change, transitions, at=at, actor=by, note=note),
+        payload=host_states_payload(change, transitions, at=moments, actor=by, note=note),
     )
     return sorted(transitions)
 
@@ -95,4 +101,4 @@ def set_host_states(
     """Record one execution state of a change on some of its hosts; returns the hostnames updated."""
     item = HostState(state, at)
     _check_states([item])
-    return apply_host_states(change=change, states=dict.fromkeys(hosts, item), actor=actor, note=note)
+    return apply_host_states(change=change, states=dict.fromkeys(hosts, item), actor=actor, note=note, at=at)

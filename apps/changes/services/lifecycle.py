@@ -1,6 +1,7 @@
 """State changes of a change: every write goes through here and leaves an activity entry."""
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -65,11 +66,15 @@ def create_change(
     services: Iterable[Service] = (),
     submit: bool = False,
     note: str = "",
+    at: datetime | None = None,
     **fields,
 ) -> Change:
-    """Record a new change as a draft, and submit it for approval at once when ``submit``."""
+    """Record a new change as a draft, and submit it for approval at once when ``submit``.
+
+    ``at`` (here and in the other services): when it happens, default now. A replayed history (the demo data)
+    passes its own past moments; nothing patches the clock."""
     actor = as_actor(actor)
-    change = Change(**fields)
+    change = Change(**fields, **({"created": at} if at else {}))
     if change.status not in state_machine.INITIAL:
         raise IllegalTransition(f"A change starts as a draft (or is recorded after the fact), not {change.status}.")
     if change.requester_id is None and actor.user is not None:
@@ -84,13 +89,14 @@ def create_change(
         to_status=change.status,
         note=note,
         changes={"hosts": {"before": [], "after": added}} if added else {},
+        at=at,
     )
     publish_event(
         event_type=EventType.CHANGE_CREATED,
         payload=change_payload(change) | {"actor": _actor_name(actor), "note": note},
     )
     if submit:
-        change = transition_change(change=change, target=ChangeStatus.SUBMITTED, actor=actor)
+        change = transition_change(change=change, target=ChangeStatus.SUBMITTED, actor=actor, at=at)
     return change
 
 
@@ -130,6 +136,7 @@ def update_change(
     expected_version: int | None = None,
     note: str = "",
     submit: bool = False,
+    at: datetime | None = None,
 ) -> tuple[Change, dict]:
     """Apply an edit; returns the locked, saved change and the recorded diff.
 
@@ -157,7 +164,7 @@ def update_change(
     if hosts is not None:
         diff |= _hosts_diff(locked, hosts)
     if not diff:
-        return (submit_change(change=locked, actor=actor) if submit else locked), diff
+        return (submit_change(change=locked, actor=actor, at=at) if submit else locked), diff
     material = sorted(set(diff) & review.MATERIAL_FIELDS)
     if locked.status in state_machine.TERMINAL or (material and locked.status in state_machine.PLAN_FROZEN):
         raise IllegalTransition(
@@ -172,24 +179,25 @@ def update_change(
         locked.services.set(services)
     if "hosts" in diff:
         _set_hosts(locked, hosts or ())  # "hosts" is in the diff only when hosts were given
-    record_activity(change=locked, actor=actor, action=ActivityAction.EDIT, changes=diff, note=note)
+    record_activity(change=locked, actor=actor, action=ActivityAction.EDIT, changes=diff, note=note, at=at)
 
     if material:
         # Approvals withdraw what was approved (apps.approvals.receivers) and may send the change back to submitted.
-        locked = latest(material_edit_saved.send(sender=Change, change=locked, fields=material, actor=actor), locked)
+        edited = material_edit_saved.send(sender=Change, change=locked, fields=material, actor=actor, at=at)
+        locked = latest(edited, locked)
     if submit:
-        locked = submit_change(change=locked, actor=actor)
+        locked = submit_change(change=locked, actor=actor, at=at)
     return locked, diff
 
 
-def submit_change(*, change: Change, actor) -> Change:
+def submit_change(*, change: Change, actor, at: datetime | None = None) -> Change:
     """Send a draft (or a rejected change, through draft) to the leads; other statuses are left alone."""
     if change.status == ChangeStatus.REJECTED:
         change = transition_change(
-            change=change, target=ChangeStatus.DRAFT, actor=actor, note="Reworked after rejection."
+            change=change, target=ChangeStatus.DRAFT, actor=actor, note="Reworked after rejection.", at=at
         )
     if change.status == ChangeStatus.DRAFT:
-        change = transition_change(change=change, target=ChangeStatus.SUBMITTED, actor=actor)
+        change = transition_change(change=change, target=ChangeStatus.SUBMITTED, actor=actor, at=at)
     return change
 
 
@@ -207,7 +215,13 @@ def _describe_hosts(unfinished: dict[str, list[str]]) -> str:
 
 @transaction.atomic
 def transition_change(
-    *, change: Change, target: str, actor, note: str = "", confirm_incomplete: bool = False
+    *,
+    change: Change,
+    target: str,
+    actor,
+    note: str = "",
+    confirm_incomplete: bool = False,
+    at: datetime | None = None,
 ) -> Change:
     """Move a change to ``target`` if the state machine and the actor's rights allow it.
 
@@ -250,7 +264,8 @@ def transition_change(
                 )
             note = f"{note.strip()}\nCompleted with hosts not applied: {_describe_hosts(unfinished)}."
 
-    state_machine.apply_effects(locked, target, timezone.now())
+    at = at or timezone.now()
+    state_machine.apply_effects(locked, target, at)
     locked.status = target
     locked.save()
     record_activity(
@@ -260,6 +275,7 @@ def transition_change(
         from_status=current,
         to_status=target,
         note=note,
+        at=at,
     )
     event_type = EVENT_FOR_STATUS.get(target)
     if current == ChangeStatus.APPROVED and target == ChangeStatus.SUBMITTED:
@@ -271,7 +287,7 @@ def transition_change(
         )
     if target == ChangeStatus.SUBMITTED:
         # Approvals open the round of who must decide (and pre-approve a standard change): apps.approvals.receivers.
-        locked = latest(change_submitted.send(sender=Change, change=locked, actor=actor), locked)
+        locked = latest(change_submitted.send(sender=Change, change=locked, actor=actor, at=at), locked)
     return locked
 
 
@@ -279,7 +295,7 @@ RETROACTIVE = Actor.automatic("approval rules: retroactive approval of an emerge
 
 
 @transaction.atomic
-def record_retroactive_approval(*, change: Change, note: str) -> Change:
+def record_retroactive_approval(*, change: Change, note: str, at: datetime | None = None) -> Change:
     """An emergency change that ran before its approval gets its last required approval: it stays where it is in
     the lifecycle (it already ran); its approval time is saved through the model (``updated`` and ``version``
     move, so incremental sync, the change feed and ICS SEQUENCE see it) and change.approved is published."""
@@ -288,10 +304,10 @@ def record_retroactive_approval(*, change: Change, note: str) -> Change:
         raise IllegalTransition(f"{locked.reference} is not an emergency change that ran before its approval.")
     if locked.approved_at is not None:
         return locked
-    locked.approved_at = timezone.now()
+    locked.approved_at = at or timezone.now()
     locked.version += 1
     locked.save(update_fields=["approved_at", "version", "updated"])
-    record_activity(change=locked, actor=RETROACTIVE, action=ActivityAction.APPROVAL, note=note)
+    record_activity(change=locked, actor=RETROACTIVE, action=ActivityAction.APPROVAL, note=note, at=locked.approved_at)
     publish_event(
         event_type=EventType.CHANGE_APPROVED,
         payload=change_payload(locked) | {"retroactive": True, "note": note, "actor": None},
@@ -300,8 +316,8 @@ def record_retroactive_approval(*, change: Change, note: str) -> Change:
 
 
 @transaction.atomic
-def add_comment(*, change: Change, actor, text: str) -> ChangeActivity:
+def add_comment(*, change: Change, actor, text: str, at: datetime | None = None) -> ChangeActivity:
     text = text.strip()
     if not text:
         raise ValidationError({"text": "Write a comment before posting."})
-    return record_activity(change=change, actor=actor, action=ActivityAction.COMMENT, note=text)
+    return record_activity(change=change, actor=actor, action=ActivityAction.COMMENT, note=text, at=at)

@@ -3,7 +3,6 @@
 from datetime import UTC, datetime, time, timedelta
 
 from apps.changes.models import FreezeWindow
-from apps.dashboard.demo.clock import replay_at
 from apps.dashboard.demo.inventory import Inventory
 from apps.dashboard.demo.story import FINANCE_CLOSE_FREEZE_NAME, POST_INCIDENT_FREEZE_NAME
 
@@ -29,10 +28,9 @@ def ensure_freeze_windows(*, now: datetime, times: dict[str, datetime], inventor
     )
     windows = []
     for name, start, end, reason, created_at in specs:
-        with replay_at(min(created_at, now)):
-            window, created = FreezeWindow.objects.get_or_create(
-                name=name, defaults={"start": start, "end": end, "reason": reason}
-            )
+        window, created = FreezeWindow.objects.get_or_create(
+            name=name, defaults={"start": start, "end": end, "reason": reason, "created": min(created_at, now)}
+        )
         if created:
             window.environments.set([inventory.environments["prod"]])
         windows.append(window)

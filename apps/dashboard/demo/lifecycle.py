@@ -1,7 +1,7 @@
-"""Small steps of a change's life, each replayed at its own moment through the real services.
+"""Small steps of a change's life, each recorded at its own moment through the real services.
 
 Going through the services (not raw inserts) gives the demo the same activity log, permission
-checks and per-host bookkeeping as real use; ``replay_at`` puts the story's time on every row.
+checks and per-host bookkeeping as real use; each service takes the story's time as ``at``.
 """
 
 from collections.abc import Iterable, Sequence
@@ -15,30 +15,27 @@ from apps.approvals.services import decide
 from apps.changes import services as change_services
 from apps.changes.choices import ChangeStatus, HostExecutionState
 from apps.changes.models import Change
-from apps.dashboard.demo.clock import replay_at
 from apps.inventory.models import Host, Service
 
 
 def create(*, at: datetime, actor, hosts: Iterable[Host] = (), services: Iterable[Service] = (), **fields) -> Change:
-    with replay_at(at):
-        return change_services.create_change(actor=actor, hosts=list(hosts), services=list(services), **fields)
+    return change_services.create_change(actor=actor, hosts=list(hosts), services=list(services), at=at, **fields)
 
 
 def move(change: Change, *, to: str, at: datetime, actor, note: str = "", confirm_incomplete: bool = False) -> Change:
     """A status move. Approving or rejecting is a lead's decision (approvals.services.decide); when the
     policies want more than ``actor``'s approval, the other required leads co-sign at the same moment."""
-    with replay_at(at):
-        if to in (ChangeStatus.REJECTED, ChangeStatus.APPROVED):
-            decider = _decider(change, preferred=actor)
-            if to == ChangeStatus.REJECTED:
-                decide(change=change, actor=decider, decision=Decision.REJECTED, comment=note or "Not now.")
-            else:
-                decide(change=change, actor=decider, decision=Decision.APPROVED, comment=note)
-                _co_sign(change, first=decider)
-            return Change.objects.get(pk=change.pk)
-        return change_services.transition_change(
-            change=change, target=to, actor=actor, note=note, confirm_incomplete=confirm_incomplete
-        )
+    if to in (ChangeStatus.REJECTED, ChangeStatus.APPROVED):
+        decider = _decider(change, preferred=actor)
+        if to == ChangeStatus.REJECTED:
+            decide(change=change, actor=decider, decision=Decision.REJECTED, comment=note or "Not now.", at=at)
+        else:
+            decide(change=change, actor=decider, decision=Decision.APPROVED, comment=note, at=at)
+            _co_sign(change, first=decider, at=at)
+        return Change.objects.get(pk=change.pk)
+    return change_services.transition_change(
+        change=change, target=to, actor=actor, note=note, confirm_incomplete=confirm_incomplete, at=at
+    )
 
 
 def _decider(change: Change, *, preferred):
@@ -59,7 +56,7 @@ def _decider(change: Change, *, preferred):
     return preferred
 
 
-def _co_sign(change: Change, *, first) -> None:
+def _co_sign(change: Change, *, first, at: datetime) -> None:
     change = Change.objects.get(pk=change.pk)
     while rounds.awaiting_decision(change):
         decided = {first.pk, change.requester_id}
@@ -76,32 +73,30 @@ def _co_sign(change: Change, *, first) -> None:
         )
         if signer is None:
             return
-        decide(change=change, actor=signer.user, decision=Decision.APPROVED, comment="Co-signed.")
+        decide(change=change, actor=signer.user, decision=Decision.APPROVED, comment="Co-signed.", at=at)
         change = Change.objects.get(pk=change.pk)
 
 
 def countersign(change: Change, *, at: datetime, lead, team, note: str = "") -> Approval:
     """A second team's approval of an already approved change: no status move, so no service applies."""
-    with replay_at(at):
-        return Approval.objects.create(
-            change=change,
-            team=team,
-            decided_by=lead,
-            decision=Decision.APPROVED,
-            comment=note,
-            change_version=change.version,
-        )
+    return Approval.objects.create(
+        change=change,
+        team=team,
+        decided_by=lead,
+        decision=Decision.APPROVED,
+        comment=note,
+        change_version=change.version,
+        decided_at=at,
+    )
 
 
 def edit(change: Change, *, at: datetime, actor, fields: dict, note: str = "") -> Change:
-    with replay_at(at):
-        change, _diff = change_services.update_change(change=change, actor=actor, fields=fields, note=note)
+    change, _diff = change_services.update_change(change=change, actor=actor, fields=fields, note=note, at=at)
     return change
 
 
 def comment(change: Change, *, at: datetime, actor, text: str) -> None:
-    with replay_at(at):
-        change_services.add_comment(change=change, actor=actor, text=text)
+    change_services.add_comment(change=change, actor=actor, text=text, at=at)
 
 
 def mark_hosts(
@@ -113,8 +108,7 @@ def mark_hosts(
     state: str = HostExecutionState.APPLIED,
     note: str = "",
 ) -> None:
-    with replay_at(at):
-        change_services.set_host_states(change=change, hosts=list(hosts), state=state, actor=actor, note=note, at=at)
+    change_services.set_host_states(change=change, hosts=list(hosts), state=state, actor=actor, note=note, at=at)
 
 
 def approve_path(

@@ -5,7 +5,6 @@ from datetime import datetime, timedelta
 from apps.changes.choices import ChangeKind, ChangeRisk, ChangeStatus, ChangeType, HostExecutionState
 from apps.changes.models import Change
 from apps.dashboard.demo import lifecycle
-from apps.dashboard.demo.clock import replay_at
 from apps.dashboard.demo.inventory import BILLING_API, BILLING_DB, BILLING_WEB, Inventory
 from apps.dashboard.demo.people import DEV_TEAM, RELEASE_TEAM, People
 from apps.dashboard.demo.story import (
@@ -344,18 +343,18 @@ def _backout(*, times, hosts, services, inventory: Inventory, people: People) ->
 
 
 def _incident(*, times, inventory: Inventory, people: People) -> Incident:
-    with replay_at(times["investigation_start"]):
-        incident, created = Incident.objects.get_or_create(
-            title=INCIDENT_TITLE,
-            defaults={
-                "severity": Severity.SEV1,
-                "status": IncidentStatus.RESOLVED,
-                "started_at": times["outage_start"],
-                "resolved_at": times["service_restored"],
-                "bridge_url": "https://meet.example.com/billing-bridge",
-                "opened_by": people["olga"],
-            },
-        )
+    incident, created = Incident.objects.get_or_create(
+        title=INCIDENT_TITLE,
+        defaults={
+            "severity": Severity.SEV1,
+            "status": IncidentStatus.RESOLVED,
+            "started_at": times["outage_start"],
+            "resolved_at": times["service_restored"],
+            "bridge_url": "https://meet.example.com/billing-bridge",
+            "opened_by": people["olga"],
+            "created": times["investigation_start"],
+        },
+    )
     if created:
         incident.hosts.set(inventory.hosts_of("prod", BILLING_WEB))
         incident.services.set([inventory.services[BILLING_WEB]])
