@@ -37,13 +37,13 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection
 
 from apps.accounts.models import Team
-from apps.changes.choices import ChangeStatus
+from apps.changes import state_machine
 from apps.changes.freeze import FreezeOccurrence, freeze_occurrences
 from apps.changes.models import Change, ChangeHost, ChangeService
 from apps.inventory.models import Host, Service
 from apps.platform.expressions import AnyOf, EpochMicroseconds
 
-IGNORED_STATUSES = (ChangeStatus.CANCELLED, ChangeStatus.REJECTED)
+IGNORED_STATUSES = tuple(sorted(state_machine.WILL_NOT_RUN))
 # What the warnings show of a conflicting change (changes/partials/collision_warnings.html, the approval inbox row),
 # read with the links in the same query. The check runs while the change form is filled in; the other fields stay
 # deferred (loaded on access).
