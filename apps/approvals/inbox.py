@@ -13,6 +13,7 @@ from django.db.models.functions import Coalesce
 
 from apps.approvals import eligibility, rounds
 from apps.approvals.choices import Decision
+from apps.approvals.decision_panel import decision_facts
 from apps.approvals.models import Approval, RequiredApproval
 from apps.changes.choices import ActivityAction
 from apps.changes.collisions_batch import collision_reports
@@ -72,22 +73,16 @@ def inbox_rows(user, changes) -> list[dict]:
     collisions = collision_reports(changes)
     rows = []
     for change in changes:
-        slots = rounds.slots(change, required=required[change.pk], decisions=decisions[change.pk])
-        awaiting = rounds.awaiting_decision(change)
         last_approval, since_approval = history[change.pk]
-        rows.append(
-            {
-                "change": change,
-                "slots": slots,
-                "awaiting": awaiting,
-                "can_decide": eligibility.can_decide(user, change, slots),
-                "fillable_slots": eligibility.fillable(user, slots),
-                "last_approval": last_approval,
-                "since_approval": since_approval,
-                "collisions": collisions[change.pk],
-                "host_count": host_counts.get(change.pk, 0),
-            }
+        facts = decision_facts(
+            user,
+            change,
+            slots=rounds.slots(change, required=required[change.pk], decisions=decisions[change.pk]),
+            last_approval=last_approval,
+            since_approval=since_approval,
+            collisions=collisions[change.pk],
         )
+        rows.append(facts | {"host_count": host_counts.get(change.pk, 0)})
     return rows
 
 
