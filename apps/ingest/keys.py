@@ -17,6 +17,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from apps.accounts.models import Team
+from apps.audit import services as audit
+from apps.audit.choices import AuditAction, AuditVia
 from apps.changes.choices import ChangeKind
 from apps.changes.exceptions import ChangeForbidden
 from apps.changes.permissions import memberships_of
@@ -28,6 +30,8 @@ KEY_BYTES = 16
 PREFIX_LENGTH = 6
 HOST_FIELD_ROOTS = ("custom_details.", "payload.source")
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+# What the audit log keeps of a key (never its hash).
+AUDITED = ["name", "prefix", "environment", "team", "service", "kind", "host_field", "revoked_at", "revoked_by"]
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,7 @@ def create_integration_key(
     *,
     actor,
     name: str,
+    via: str = AuditVia.UI,
     environment: Environment,
     team: Team | None = None,
     service: Service | None = None,
@@ -107,18 +112,30 @@ def create_integration_key(
         host_field=validate_host_field(host_field),
         created_by=actor,
     )
+    audit.record(
+        actor=actor, obj=key, action=AuditAction.CREATED, before=None, after=audit.snapshot(key, AUDITED), via=via
+    )
     logger.info("Integration key %s (%s) created by %s", key.pk, key.name, actor.get_username())
     return NewKey(key=key, plaintext=plaintext)
 
 
 @transaction.atomic
-def revoke_integration_key(*, actor, key: IntegrationKey) -> IntegrationKey:
+def revoke_integration_key(*, actor, key: IntegrationKey, via: str = AuditVia.UI) -> IntegrationKey:
     locked = IntegrationKey.objects.select_for_update(of=("self",)).select_related("team").get(pk=key.pk)
     if not may_manage(actor, locked.team):
         raise ChangeForbidden("Only staff, or a lead of the key's team, can revoke this key.")
     if locked.revoked_at is None:
+        before = audit.snapshot(locked, AUDITED)
         locked.revoked_at, locked.revoked_by = timezone.now(), actor
         locked.save(update_fields=["revoked_at", "revoked_by"])
+        audit.record(
+            actor=actor,
+            obj=locked,
+            action=AuditAction.UPDATED,
+            before=before,
+            after=audit.snapshot(locked, AUDITED),
+            via=via,
+        )
         logger.info("Integration key %s (%s) revoked by %s", locked.pk, locked.name, actor.get_username())
     return locked
 

@@ -2,6 +2,7 @@
 
 import pytest
 
+from apps.audit.models import AuditEntry
 from apps.ingest import keys
 from apps.ingest.models import IntegrationKey
 from tests.factories import MembershipFactory, TeamFactory, UserFactory, environment
@@ -111,3 +112,21 @@ class TestApi:
             "Mine",
             "Ops Ansible",
         }
+
+
+class TestAudit:
+    def test_creating_and_revoking_a_key_is_in_the_audit_log_never_its_hash(self, login, as_user, lead, team):
+        response = login(lead).post(PAGE, _form(team))
+        key = IntegrationKey.objects.get()
+        login(lead).post(f"{PAGE}{key.pk}/revoke/")
+        created, revoked = AuditEntry.objects.for_object(key).order_by("created", "id")
+        assert (created.actor, created.via, created.action) == (lead, "ui", "created")
+        assert created.changes["name"] == {"before": None, "after": "GitHub Actions"}
+        assert (revoked.action, set(revoked.changes)) == ("updated", {"revoked_at", "revoked_by"})
+        plaintext = response.context["new_key"].plaintext
+        assert all(key.key_hash not in str(e.changes) and plaintext not in str(e.changes) for e in (created, revoked))
+        api_key = as_user(lead).post(
+            "/api/v1/integration-keys", {"name": "Buildkite", "environment": "prod", "team": team.slug}, format="json"
+        )
+        (entry,) = AuditEntry.objects.for_object(IntegrationKey.objects.get(pk=api_key.json()["id"]))
+        assert entry.via == "api" and entry.actor == lead

@@ -7,6 +7,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
 from apps.accounts.models import Team
+from apps.audit.choices import AuditVia
 from apps.changes.choices import ChangeKind
 from apps.ingest import keys
 from apps.ingest.models import IntegrationKey
@@ -98,12 +99,12 @@ class IntegrationKeyViewSet(
     def create(self, request):
         body = IntegrationKeyWriteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        new = keys.create_integration_key(actor=request.user, **body.validated_data)
+        new = keys.create_integration_key(actor=request.user, via=AuditVia.API, **body.validated_data)
         new.key.key = new.plaintext  # only this answer carries it
         data = NewIntegrationKeySerializer(new.key).data
         return created(request, data, viewname="integration-key-detail", pk=new.key.pk)
 
     @action(detail=True, methods=["post"])
     def revoke(self, request, pk=None):
-        key = keys.revoke_integration_key(actor=request.user, key=self.get_object())
+        key = keys.revoke_integration_key(actor=request.user, key=self.get_object(), via=AuditVia.API)
         return Response(IntegrationKeySerializer(key).data)
