@@ -10,10 +10,12 @@ DEV_ENV := DEBUG=$${DEBUG:-true}
 
 .PHONY: install run test lint format migrate seed serve worker beat collectstatic clean bench load
 
-$(STAMP): requirements.lock
+# Also the pipeline CLI (clients/python: `changeportal`, standard library only), editable; tests/clients runs it.
+$(STAMP): requirements.lock clients/python/pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ./clients/python
 	@touch $(STAMP)
 
 install: $(STAMP)

@@ -92,12 +92,13 @@ class TestGate:
     def test_approved_change_inside_its_window_may_proceed(self, as_user, requester, planned, approve):
         change = approve(planned())
         body = self._gate(as_user(requester), change)
-        assert body == body | {"proceed": True, "reasons": [], "status": "approved", "change": change.pk}
+        assert body == body | {"proceed": True, "reasons": [], "codes": [], "status": "approved", "change": change.pk}
 
     def test_not_approved(self, as_user, requester, planned):
         body = self._gate(as_user(requester), planned())
         assert body["proceed"] is False
         assert "must be approved" in body["reasons"][0]
+        assert body["codes"] == ["not_approved"]
 
     def test_emergency_may_proceed_once_submitted(self, as_user, requester, planned):
         change = planned(change_type="emergency")
@@ -111,9 +112,11 @@ class TestGate:
         client = as_user(requester)
         early = self._gate(client, change, at=change.planned_start - timedelta(seconds=1))
         assert early["proceed"] is False and "has not started yet" in early["reasons"][0]
+        assert early["codes"] == ["outside_window"]
         assert self._gate(client, change, at=change.planned_start)["proceed"] is True
         late = self._gate(client, change, at=change.planned_end)
         assert late["proceed"] is False and "is over" in late["reasons"][0]
+        assert late["codes"] == ["outside_window"]
 
     def test_freeze_without_exception_blocks(self, as_user, requester, planned, approve):
         now = timezone.now()
@@ -127,6 +130,16 @@ class TestGate:
         Change.objects.filter(pk=change.pk).update(freeze_justification="")
         blocked = self._gate(client, change, at=now + timedelta(minutes=30))
         assert blocked["proceed"] is False and "frozen" in blocked["reasons"][0]
+        assert blocked["codes"] == ["frozen"]
+
+    def test_one_code_per_reason_in_order(self, as_user, requester, planned):
+        now = timezone.now()
+        window = FreezeWindowFactory(start=now - timedelta(hours=1), end=now + timedelta(days=3))
+        window.environments.add(environment("prod"))
+        change = planned(planned_start=now + timedelta(days=1), planned_end=now + timedelta(days=1, hours=1))
+        body = self._gate(as_user(requester), change)
+        assert body["codes"] == ["not_approved", "outside_window", "frozen"]
+        assert len(body["reasons"]) == 3
 
     def test_bad_at_is_400_and_missing_change_404(self, as_user, requester, planned):
         client = as_user(requester)

@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.changes.filtersets import FreezeWindowFilterSet
-from apps.changes.gate import freeze_state
+from apps.changes.gate import GATE_CODES, freeze_state
 from apps.changes.models import FreezeWindow
 from apps.inventory.api.serializers import EnvironmentBriefSerializer
 from apps.inventory.models import Environment, Service
@@ -83,6 +83,10 @@ class GateSerializer(serializers.Serializer):
     at = serializers.DateTimeField()
     proceed = serializers.BooleanField()
     reasons = serializers.ListField(child=serializers.CharField(), help_text="Empty when it may proceed.")
+    codes = serializers.ListField(
+        child=serializers.ChoiceField(choices=GATE_CODES),
+        help_text="One machine-readable code per reason, in the same order: " + ", ".join(GATE_CODES) + ".",
+    )
     freezes = FreezeOccurrenceSerializer(many=True, help_text="Freezes in force at `at` in its environment.")
 
 

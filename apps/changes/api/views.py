@@ -214,7 +214,8 @@ class ChangeViewSet(
         summary="May this change proceed now?",
         description="For a pipeline step before it deploys: the change must be approved (emergency changes: "
         "submitted), inside its planned window, and not in a freeze unless it carries a freeze exception. "
-        "`reasons` says what stops it.",
+        "`reasons` says what stops it, and `codes` the same in machine-readable form (`not_approved`, "
+        "`outside_window`, `frozen`; one per reason, in order).",
         parameters=[GateQuerySerializer],
         responses={200: GateSerializer, **errors(400, 401, 404)},
     )

@@ -1,0 +1,3 @@
+from changeportal_cli.cli import main
+
+raise SystemExit(main())
