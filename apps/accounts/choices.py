@@ -9,7 +9,9 @@ class TeamKind(models.TextChoices):
 
 
 class TokenScope(models.TextChoices):
-    """What an API token may do: read-only tokens get 403 on every unsafe method."""
+    """What an API token may do: read-only tokens get 403 on every unsafe method; inventory tokens read everything
+    and write only hosts and services (and only staff create them); read-write tokens write what their user may."""
 
     READ = "read", "Read only"
     READ_WRITE = "read_write", "Read and write"
+    INVENTORY = "inventory", "Read, and write hosts and services"

@@ -92,7 +92,7 @@ class ApiToken(models.Model):
 
     @property
     def is_read_only(self) -> bool:
-        return self.scope != TokenScope.READ_WRITE
+        return self.scope == TokenScope.READ
 
     def is_usable(self, now) -> bool:
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)

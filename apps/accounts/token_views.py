@@ -18,12 +18,23 @@ EXPIRY_CHOICES = [("30", "30 days"), ("90", "90 days"), ("365", "1 year"), ("", 
 
 class ApiTokenForm(forms.Form):
     name = forms.CharField(max_length=100, help_text="What will use it, e.g. 'release pipeline'.")
-    scope = forms.ChoiceField(choices=TokenScope.choices, initial=TokenScope.READ)
+    scope = forms.ChoiceField(
+        choices=TokenScope.choices,
+        initial=TokenScope.READ,
+        help_text="Read only: list and read. Read and write: everything you may do (changes, host states, change "
+        "events). Read, and write hosts and services (staff only): for an inventory sync; it reads everything but "
+        "may write nothing else.",
+    )
     expires_in = forms.ChoiceField(choices=EXPIRY_CHOICES, required=False, initial="90", label="Expires after")
 
     def expires_at(self):
         days = self.cleaned_data.get("expires_in")
         return timezone.now() + timedelta(days=int(days)) if days else None
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not user.is_staff:  # the inventory scope grants inventory writes: staff only
+            self.fields["scope"].choices = [c for c in TokenScope.choices if c[0] != TokenScope.INVENTORY]
 
 
 def _page(request, form, new_token=None, status=200):
@@ -39,8 +50,8 @@ def _page(request, form, new_token=None, status=200):
 @login_required
 def api_tokens(request):
     if request.method != "POST":
-        return _page(request, ApiTokenForm())
-    form = ApiTokenForm(request.POST)
+        return _page(request, ApiTokenForm(user=request.user))
+    form = ApiTokenForm(request.POST, user=request.user)
     if not form.is_valid():
         return _page(request, form, status=400)
     # Rendered, not redirected: the plaintext is never stored anywhere, not even in the session.
@@ -50,7 +61,7 @@ def api_tokens(request):
         scope=form.cleaned_data["scope"],
         expires_at=form.expires_at(),
     )
-    return _page(request, ApiTokenForm(), new_token=new_token)
+    return _page(request, ApiTokenForm(user=request.user), new_token=new_token)
 
 
 @login_required

@@ -50,6 +50,9 @@ def create_api_token(*, user, name: str, scope: str = TokenScope.READ, expires_a
         raise ValidationError({"name": "Name the token after what will use it."})
     if scope not in TokenScope.values:
         raise ValidationError({"scope": f"Unknown scope {scope!r}. Valid: {', '.join(TokenScope.values)}."})
+    if scope == TokenScope.INVENTORY and not user.is_staff:
+        # The scope grants inventory writes by itself, so only those who may write the inventory create one.
+        raise ValidationError({"scope": "Only staff create inventory tokens."})
     if expires_at is not None and expires_at <= timezone.now():
         raise ValidationError({"expires_at": "The expiry must be in the future."})
     while True:

@@ -156,3 +156,34 @@ def record_created_many(
             )
         )
     return AuditEntry.objects.bulk_create(entries)
+
+
+def record_many(
+    *, actor, model: type[models.Model], entries: Sequence[tuple], via: str, note: str = ""
+) -> list[AuditEntry]:
+    """The entries of many creates and edits of one model in one insert: ``entries`` are ``(obj, action, before,
+    after)`` with snapshots the caller already holds, so this reads nothing per object. Edits that changed nothing
+    are skipped (as ``record`` does)."""
+    user, name = _who(actor)
+    content_type = ContentType.objects.get_for_model(model)
+    rows = []
+    for obj, action, before, after in entries:
+        if action == AuditAction.CREATED:
+            after = {key: value for key, value in after.items() if value not in (None, "", [])}
+        changes = diff(before or {}, after or {})
+        if action == AuditAction.UPDATED and not changes and not note:
+            continue
+        rows.append(
+            AuditEntry(
+                actor=user,
+                actor_name=name,
+                via=via,
+                action=action,
+                content_type=content_type,
+                object_id=str(obj.pk),
+                object_repr=str(obj)[:REPR_LENGTH],
+                changes=changes,
+                note=note,
+            )
+        )
+    return AuditEntry.objects.bulk_create(rows) if rows else []
