@@ -43,6 +43,8 @@ class IntegrationKeyForm(forms.Form):
         if not (user.is_staff or user.is_superuser):
             self.fields["team"].required = True
             self.fields["team"].empty_label = None
+        # Like the change form: production first, since that is where the bridge looks.
+        self.fields["environment"].initial = Environment.objects.filter(is_production=True).order_by("order").first()
 
     def clean_host_field(self):
         try:

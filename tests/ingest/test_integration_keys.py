@@ -53,6 +53,9 @@ class TestPage:
         assert response.status_code == 400
         assert "custom_details.<key>" in response.context["form"].errors["host_field"][0]
 
+    def test_the_form_proposes_production(self, login, lead):
+        assert login(lead).get(PAGE).context["form"]["environment"].initial == environment("prod")
+
     def test_members_who_lead_nothing_are_refused(self, login, requester, team):
         assert login(requester).get(PAGE).status_code == 403
         assert login(requester).post(PAGE, _form(team)).status_code == 403
