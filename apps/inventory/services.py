@@ -4,12 +4,13 @@ edge."""
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from apps.audit import services as audit
 from apps.audit.choices import AuditAction, AuditVia
 from apps.inventory.models import Environment, Host, Service, Tag
+from apps.platform.errors import DomainError
 
 HOST_FIELDS = ("hostname", "fqdn", "ip_address", "environment", "is_active", "is_verified")
 HOST_RELATIONS = ("services", "tags")
@@ -116,6 +117,12 @@ def update_service(*, actor, service: Service, via: str, note: str = "", **value
 # --- Bulk upsert of hosts ---------------------------------------------------------------------------------------
 
 
+class HostsChangedMeanwhile(DomainError):
+    """Someone created one of the batch's new hosts while it was being written: nothing was written; send it again."""
+
+    http_status = 409
+
+
 @dataclass
 class UpsertResult:
     """Per item ``{"hostname", "status": created|updated|unchanged|error, "errors"}``, in the order given;
@@ -211,7 +218,13 @@ def upsert_hosts(
         result.items.append({"hostname": hostname, "status": status, "errors": {}})
     if any(item["status"] == "error" for item in result.items):
         return result
-    _write(planned)
+    try:
+        with transaction.atomic():
+            _write(planned)
+    except IntegrityError as exc:
+        raise HostsChangedMeanwhile(
+            "A host of this batch was created by someone else meanwhile: nothing was written, send it again."
+        ) from exc
     audit.record_many(
         actor=actor,
         model=Host,

@@ -185,6 +185,20 @@ def test_an_empty_malformed_or_too_large_batch_is_a_400(as_user, staff, hosts, m
     assert not Host.objects.exists()
 
 
+def test_a_host_created_meanwhile_is_a_409_and_nothing_is_written(as_user, staff, monkeypatch):
+    real = services._write
+
+    def someone_else_first(planned):
+        HostFactory(hostname="web09")
+        real(planned)
+
+    monkeypatch.setattr(services, "_write", someone_else_first)
+    body = {"hosts": [{"hostname": "web08", "environment": "prod"}, {"hostname": "web09", "environment": "prod"}]}
+    response = as_user(staff).post("/api/v1/hosts/bulk", body, format="json")
+    assert response.status_code == 409 and "send it again" in response.json()["detail"]
+    assert not Host.objects.filter(hostname="web08").exists() and not AuditEntry.objects.exists()
+
+
 def _batch(count: int, offset: int) -> list[dict]:
     """Half new hosts, half updates of existing ones (each gets a service and a tag)."""
     existing = [HostFactory(hostname=f"old{offset + i:04d}") for i in range(count // 2)]

@@ -26,6 +26,7 @@ from apps.inventory.models import Environment, Host, Service
 from apps.platform.api.lookups import IdOrNaturalKeyLookupMixin
 from apps.platform.api.permissions import READ, ActionPermissionsMixin
 from apps.platform.api.responses import LOCATION, created
+from apps.platform.api.schema import errors
 
 HISTORY = extend_schema(
     responses=AuditEntrySerializer(many=True),
@@ -170,10 +171,11 @@ class HostViewSet(
 
     @extend_schema(
         request=BulkHostsRequestSerializer,
-        responses={200: BulkHostsResponseSerializer},
+        responses={200: BulkHostsResponseSerializer, **errors(400, 401, 403, 409)},
         description=f"Create or update up to {services.MAX_BULK_HOSTS} hosts by hostname in one transaction, all or "
         "nothing: if any item is invalid nothing is written and the answer is 400 with a ``detail`` and the same "
-        "per-item report (``applied`` false).",
+        "per-item report (``applied`` false). 409 if one of its new hosts was created by someone else meanwhile "
+        "(nothing written: send it again).",
     )
     @action(detail=False, methods=["post"], url_path="bulk", filter_backends=[], pagination_class=None)
     def bulk(self, request):
