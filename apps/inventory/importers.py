@@ -79,7 +79,10 @@ def parse_csv(text: str) -> list[Row]:
 def load_mapping(text: str, name: str = "") -> dict[str, dict[str, str]]:
     """``{"services": {group: slug}, "tags": {...}, "environments": {...}}``, in JSON or (for .yml/.yaml) YAML."""
     if name.endswith((".yml", ".yaml")):
-        data = yaml.safe_load(text) or {}
+        try:
+            data = yaml.safe_load(text) or {}
+        except yaml.YAMLError as exc:
+            raise ValueError(f"Not YAML: {exc}") from exc
     else:
         data = json.loads(text or "{}")
     if not isinstance(data, dict) or set(data) - {"services", "tags", "environments"}:

@@ -9,10 +9,11 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from apps.inventory import services
+from apps.inventory import importers, services
 from apps.inventory.importers import Row
 from apps.inventory.models import Environment, Host, Service, Tag, hostname_validator
 
+FORMATS = ("csv", "ansible", "netbox")
 COMPARED = ("environment", "services", "tags", "fqdn", "ip_address", "is_active")
 
 
@@ -35,6 +36,22 @@ class Plan:
             f"created {len(self.created)}, updated {len(self.updated)}, unchanged {len(self.unchanged)}, "
             f"retired {len(self.retired)}, errors {len(self.errors)}"
         )
+
+
+def read(kind: str, texts: Sequence[str], mapping: dict | None = None) -> list[Row]:
+    """The rows of ``texts`` in format ``kind`` (one of FORMATS); raises ValueError for a source it cannot read."""
+    try:
+        if kind == "csv":
+            return [row for text in texts for row in importers.parse_csv(text)]
+        if kind == "ansible":
+            tags = set(Tag.objects.values_list("slug", flat=True))
+            return [row for text in texts for row in importers.parse_ansible(text, mapping, tags)]
+        if kind == "netbox":
+            environments = set(Environment.objects.values_list("slug", flat=True))
+            return importers.parse_netbox(list(texts), mapping, environments)
+    except (AttributeError, TypeError, KeyError) as exc:  # JSON of another shape
+        raise ValueError(f"Not a {kind} source: {exc}") from exc
+    raise ValueError(f"Unknown format {kind} (known: {', '.join(FORMATS)}).")
 
 
 def _state(host: Host) -> dict:

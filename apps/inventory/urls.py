@@ -6,5 +6,6 @@ app_name = "inventory"
 
 urlpatterns = [
     path("", views.host_list, name="host_list"),
+    path("import/", views.host_import, name="host_import"),
     path("<str:hostname>/", views.host_detail, name="host_detail"),
 ]

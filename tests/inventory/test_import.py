@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 
 from apps.audit.models import AuditEntry
 from apps.inventory.models import Host, Tag
-from tests.factories import HostFactory, ServiceFactory, environment
+from tests.factories import HostFactory, ServiceFactory, UserFactory, environment
 
 pytestmark = pytest.mark.django_db
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -146,3 +146,37 @@ def test_a_missing_file_or_unknown_format_is_a_command_error(names):
         run(FIXTURES / "nope.csv")
     with pytest.raises(CommandError, match="--format"):
         run(FIXTURES / "ansible.json")
+
+
+# --- The upload page for staff ----------------------------------------------------------------------------------
+
+
+def test_the_upload_page_previews_then_applies_as_the_staff_user(client, names):
+    staff = UserFactory(username="ops", is_staff=True)
+    client.force_login(staff)
+    with open(FIXTURES / "hosts.csv", "rb") as upload:
+        response = client.post("/hosts/import/", {"source": upload, "format": "csv", "preview": ""})
+    assert response.status_code == 200
+    assert b"Preview, nothing written yet:" in response.content
+    assert b"created 3, updated 0" in response.content
+    assert not Host.objects.exists()
+
+    content = (FIXTURES / "hosts.csv").read_text()
+    response = client.post("/hosts/import/", {"content": content, "format": "csv", "apply": ""})
+    assert b"Applied:" in response.content
+    assert Host.objects.count() == 3
+    assert set(AuditEntry.objects.values_list("actor", "via")) == {(staff.pk, "ui")}
+
+
+def test_the_upload_page_lists_bad_rows_and_writes_nothing(client, names):
+    client.force_login(UserFactory(is_staff=True))
+    content = (FIXTURES / "hosts_bad.csv").read_text()
+    response = client.post("/hosts/import/", {"content": content, "format": "csv", "apply": ""})
+    assert b"Nothing can be written:" in response.content
+    assert b"Unknown environment: staging." in response.content
+    assert not Host.objects.exists()
+
+
+def test_the_upload_page_is_for_staff_only(client, names):
+    client.force_login(UserFactory())
+    assert client.get("/hosts/import/").status_code == 403

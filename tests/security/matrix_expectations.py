@@ -51,6 +51,7 @@ UI_GET = {
     "approvals:decide": POST_ONLY,
     "inventory:host_list": SIGNED_IN,
     "inventory:host_detail": SIGNED_IN,
+    "inventory:host_import": (LOGIN, 403, 403, 403, 200),
     "incidents:incident_list": SIGNED_IN,
     "incidents:incident_create": SIGNED_IN,
     "incidents:form_hosts": POST_ONLY,

@@ -9,7 +9,6 @@ from rich.progress import Progress
 
 from apps.audit.choices import AuditVia
 from apps.inventory import importers, sync
-from apps.inventory.models import Environment, Tag
 from apps.platform.errors import DomainError
 
 EXIT_INVALID = 2  # some rows are invalid: nothing was written
@@ -26,7 +25,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("sources", nargs="+", help="The file to read (netbox: one or more list pages).")
-        parser.add_argument("--format", choices=("csv", "ansible", "netbox"), default=None, help="Default: by name.")
+        parser.add_argument("--format", choices=sync.FORMATS, default=None, help="Default: by name.")
         parser.add_argument("--mapping", help="JSON or YAML {services|tags|environments: {group: slug}}.")
         parser.add_argument("--dry-run", action="store_true", help="Print what would change; write nothing.")
         parser.add_argument("--retire-missing", action="store_true", help="Mark absent hosts inactive.")
@@ -71,20 +70,14 @@ class Command(BaseCommand):
     def _rows(self, options) -> list[importers.Row]:
         sources = options["sources"]
         kind = options["format"] or ("csv" if sources[0].lower().endswith(".csv") else None)
+        if kind is None:
+            raise CommandError("Say --format csv, ansible or netbox.")
         try:
             texts = [Path(source).read_text(encoding="utf-8-sig") for source in sources]
             mapping = None
             if options["mapping"]:
                 mapping = importers.load_mapping(Path(options["mapping"]).read_text(), options["mapping"])
-            if kind is None:
-                raise CommandError("Say --format csv, ansible or netbox.")
-            if kind == "csv":
-                return [row for text in texts for row in importers.parse_csv(text)]
-            if kind == "ansible":
-                tags = set(Tag.objects.values_list("slug", flat=True))
-                return [row for text in texts for row in importers.parse_ansible(text, mapping, tags)]
-            environments = set(Environment.objects.values_list("slug", flat=True))
-            return importers.parse_netbox(texts, mapping, environments)
+            return sync.read(kind, texts, mapping)
         except (OSError, ValueError) as exc:
             raise CommandError(str(exc)) from exc
 
