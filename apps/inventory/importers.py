@@ -6,6 +6,8 @@ import csv
 import io
 import ipaddress
 import json
+import urllib.parse
+import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -15,6 +17,7 @@ CSV_COLUMNS = ("hostname", "environment", "services", "tags", "fqdn", "ip", "act
 LIST_SEPARATOR = ";"  # services and tags in a CSV cell: "billing-web;billing-api"
 ENVIRONMENT_GROUPS = ("dev", "qa", "prod")
 IGNORED_GROUPS = ("all", "ungrouped")
+NETBOX_LISTS = ("/api/dcim/devices/", "/api/virtualization/virtual-machines/")
 TRUE, FALSE = {"1", "true", "yes", "y", "active"}, {"0", "false", "no", "n", "inactive", ""}
 
 
@@ -190,3 +193,19 @@ def parse_netbox(
             row.fields["is_active"] = ((result.get("status") or {}).get("value") or "active") == "active"
             rows.append(row)
     return rows
+
+
+def fetch_netbox(base_url: str, token: str, *, timeout: float = 30) -> list[str]:
+    """The pages of NETBOX_LISTS from a NetBox at ``base_url`` (``Authorization: Token …``), following ``next``."""
+    pages = []
+    for path in NETBOX_LISTS:
+        url: str | None = urllib.parse.urljoin(base_url.rstrip("/") + "/", path.lstrip("/")) + "?limit=1000"
+        while url:
+            request = urllib.request.Request(
+                url, headers={"Authorization": f"Token {token}", "Accept": "application/json"}
+            )
+            with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - an operator's URL
+                text = response.read().decode("utf-8")
+            pages.append(text)
+            url = json.loads(text).get("next")
+    return pages

@@ -1,6 +1,9 @@
 """``manage.py import_inventory``: CSV, Ansible inventory and NetBox sources upserted by hostname, all or nothing,
 idempotent, audited via "command"; --dry-run writes nothing; --retire-missing deactivates and never deletes."""
 
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from io import StringIO
 from pathlib import Path
 
@@ -139,6 +142,59 @@ def test_netbox_devices_and_virtual_machines(names):
     assert state("sw01") == ("prod", ["billing-web"], ["pci"], "", "10.1.0.1", True)
     assert state("sw02") == ("dev", [], [], "", None, False)  # offline → inactive; site lab → dev by the mapping
     assert state("vm01") == ("qa", ["billing-api"], [], "", "10.2.0.5", True)  # the qa tag names the environment
+
+
+@pytest.fixture
+def netbox():
+    """A tiny NetBox on a loopback port serving the fixture pages; the devices come in two pages (``next``)."""
+    devices = json.loads((FIXTURES / "netbox_devices.json").read_text())
+    seen: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            seen.append(self.headers.get("Authorization", ""))
+            base = f"http://127.0.0.1:{self.server.server_port}"
+            pages = {
+                "/api/dcim/devices/?limit=1000": {**devices, "results": devices["results"][:1], "next": f"{base}/p2"},
+                "/p2": {**devices, "results": devices["results"][1:], "next": None},
+                "/api/virtualization/virtual-machines/?limit=1000": json.loads(
+                    (FIXTURES / "netbox_vms.json").read_text()
+                ),
+            }
+            if self.path not in pages:
+                self.send_error(404)
+                return
+            body = json.dumps(pages[self.path]).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}", seen
+    server.shutdown()
+    server.server_close()
+
+
+def test_netbox_pages_fetched_over_http_following_next(names, netbox):
+    url, seen = netbox
+    out, _ = run("--netbox-url", url, "--netbox-token", "t0k", "--mapping", FIXTURES / "netbox_mapping.json")
+    assert "created 3" in out
+    assert seen == ["Token t0k"] * 3
+    assert state("sw02") == ("dev", [], [], "", None, False)
+    assert state("vm01")[0] == "qa"
+
+
+def test_an_unreachable_netbox_is_a_command_error(names, netbox):
+    url, _ = netbox
+    with pytest.raises(CommandError, match="404"):
+        run("--netbox-url", url + "/nothing-here")
 
 
 def test_a_missing_file_or_unknown_format_is_a_command_error(names):

@@ -24,7 +24,9 @@ class Command(BaseCommand):
     help = "Create or update hosts from an inventory source (csv, ansible, netbox), all or nothing."
 
     def add_arguments(self, parser):
-        parser.add_argument("sources", nargs="+", help="The file to read (netbox: one or more list pages).")
+        parser.add_argument("sources", nargs="*", help="The file to read (netbox: one or more list pages).")
+        parser.add_argument("--netbox-url", help="Fetch the devices and virtual machines from this NetBox instead.")
+        parser.add_argument("--netbox-token", default="", help="The NetBox API token (with --netbox-url).")
         parser.add_argument("--format", choices=sync.FORMATS, default=None, help="Default: by name.")
         parser.add_argument("--mapping", help="JSON or YAML {services|tags|environments: {group: slug}}.")
         parser.add_argument("--dry-run", action="store_true", help="Print what would change; write nothing.")
@@ -52,6 +54,7 @@ class Command(BaseCommand):
         if options["dry_run"]:
             self.stdout.write(f"Dry run, nothing written: {plan.summary()}")
             return
+        source = " ".join(Path(name).name for name in options["sources"]) or options["netbox_url"]
         total = len(plan.created) + len(plan.updated) + len(plan.retired)
         with Progress(disable=total < 2000 or not self.stdout.isatty(), transient=True) as progress:
             task = progress.add_task("Importing", total=total)
@@ -60,7 +63,7 @@ class Command(BaseCommand):
                     plan,
                     actor=actor,
                     via=AuditVia.COMMAND,
-                    note=f"import_inventory {' '.join(Path(s).name for s in options['sources'])}",
+                    note=f"import_inventory {source}",
                     progress=lambda n: progress.advance(task, n),
                 )
             except (sync.ImportFailed, DomainError) as exc:
@@ -69,11 +72,19 @@ class Command(BaseCommand):
 
     def _rows(self, options) -> list[importers.Row]:
         sources = options["sources"]
-        kind = options["format"] or ("csv" if sources[0].lower().endswith(".csv") else None)
+        if bool(sources) == bool(options["netbox_url"]):
+            raise CommandError("Give either source files or --netbox-url.")
+        if options["netbox_url"]:
+            kind = "netbox"
+        else:
+            kind = options["format"] or ("csv" if sources[0].lower().endswith(".csv") else None)
         if kind is None:
             raise CommandError("Say --format csv, ansible or netbox.")
         try:
-            texts = [Path(source).read_text(encoding="utf-8-sig") for source in sources]
+            if options["netbox_url"]:
+                texts = importers.fetch_netbox(options["netbox_url"], options["netbox_token"])
+            else:
+                texts = [Path(source).read_text(encoding="utf-8-sig") for source in sources]
             mapping = None
             if options["mapping"]:
                 mapping = importers.load_mapping(Path(options["mapping"]).read_text(), options["mapping"])
