@@ -3,26 +3,17 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
 from apps.audit.choices import AuditAction, AuditVia
+from apps.platform.append_only import AppendOnlyModel, AppendOnlyQuerySet
 
 
-class AppendOnlyError(Exception):
-    """Raised when code tries to rewrite or delete an audit entry."""
-
-
-class AuditEntryQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise AppendOnlyError("The audit log is append-only.")
-
-    def delete(self):
-        raise AppendOnlyError("The audit log is append-only.")
-
+class AuditEntryQuerySet(AppendOnlyQuerySet):
     def for_object(self, obj):
         """The entries of one object, newest first."""
         content_type = ContentType.objects.get_for_model(obj)
         return self.filter(content_type=content_type, object_id=str(obj.pk)).order_by("-created", "-id")
 
 
-class AuditEntry(models.Model):
+class AuditEntry(AppendOnlyModel):
     """Who created, edited or deleted a configuration object, when, through which edge, and what changed.
 
     Written by apps.audit.services.record (called by the admin mixin and the apps' services), never rewritten."""
@@ -50,16 +41,6 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.object_repr} by {self.actor_name or 'system'} ({self.via})"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise AppendOnlyError("The audit log is append-only.")
-        if self.actor is not None and not self.actor_name:
-            self.actor_name = self.actor.get_username()
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise AppendOnlyError("The audit log is append-only.")
 
     def get_action_color(self) -> str:
         return AuditAction.colors().get(self.action, "gray")

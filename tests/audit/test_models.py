@@ -4,8 +4,9 @@ import pytest
 from django.urls import reverse
 
 from apps.audit import services as audit
-from apps.audit.models import AppendOnlyError, AuditEntry
+from apps.audit.models import AuditEntry
 from apps.inventory.models import Service
+from apps.platform.append_only import AppendOnlyError
 from tests.factories import ServiceFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,7 @@ from apps.changes import services
 from apps.changes.choices import ActivityAction, ChangeStatus, HostExecutionState
 from apps.changes.exceptions import IllegalTransition, StaleChange
 from apps.changes.models import ChangeActivity, ChangeHost
-from apps.changes.models.activity import AppendOnlyError
+from apps.platform.append_only import AppendOnlyError
 from tests.factories import HostFactory, ServiceFactory, environment
 
 

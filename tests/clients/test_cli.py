@@ -32,34 +32,8 @@ def _quick_retries(monkeypatch, private_throttle_counts):
 
 @pytest.fixture
 def hosts(db):
+    """Two hosts (the API tests' ``planned`` and ``approve``, from tests/clients/conftest.py, use these)."""
     return [HostFactory(hostname=f"web{n:02d}.prod") for n in range(1, 3)]
-
-
-@pytest.fixture
-def planned(requester, team, hosts):
-    def _planned(**fields):
-        now = timezone.now()
-        values = {
-            "title": "Deploy billing 2.4.0",
-            "environment": environment("prod"),
-            "team": team,
-            "planned_start": now - timedelta(hours=1),
-            "planned_end": now + timedelta(hours=1),
-            "backout_plan": "Redeploy 2.3.9.",
-        } | fields
-        return services.create_change(actor=requester, hosts=hosts, **values)
-
-    return _planned
-
-
-@pytest.fixture
-def approve(lead):
-    def _approve(change):
-        change = services.submit_change(change=change, actor=change.requester)
-        approval_services.decide(change=change, actor=lead, decision="approved")
-        return Change.objects.get(pk=change.pk)
-
-    return _approve
 
 
 @pytest.fixture

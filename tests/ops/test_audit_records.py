@@ -8,9 +8,9 @@ from django.urls import NoReverseMatch, reverse
 
 from apps.changes import services
 from apps.changes.models import ChangeActivity
-from apps.changes.models.activity import AppendOnlyError
 from apps.incidents import services as incident_services
 from apps.incidents.models import IncidentNote
+from apps.platform.append_only import AppendOnlyError
 from tests.factories import HostFactory, UserFactory, environment
 
 pytestmark = pytest.mark.django_db

@@ -3,21 +3,10 @@ from django.db import models
 from django.utils import timezone
 
 from apps.changes.choices import ActivityAction
+from apps.platform.append_only import AppendOnlyModel, AppendOnlyQuerySet
 
 
-class AppendOnlyError(Exception):
-    """Raised when code tries to rewrite or delete audit history."""
-
-
-class ActivityQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise AppendOnlyError("The activity log is append-only.")
-
-    def delete(self):
-        raise AppendOnlyError("The activity log is append-only.")
-
-
-class ChangeActivity(models.Model):
+class ChangeActivity(AppendOnlyModel):
     """One entry of a change's append-only history, written by the services."""
 
     change = models.ForeignKey("changes.Change", on_delete=models.PROTECT, related_name="activities")
@@ -37,7 +26,7 @@ class ChangeActivity(models.Model):
     # When it happened: the services pass the moment they record (a replayed history passes past ones).
     created = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
 
-    objects = ActivityQuerySet.as_manager()
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         ordering = ["created", "id"]
@@ -46,13 +35,3 @@ class ChangeActivity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} on CHG-{self.change_id} by {self.actor_name or 'system'}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise AppendOnlyError("The activity log is append-only.")
-        if self.actor is not None and not self.actor_name:
-            self.actor_name = self.actor.get_username()
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise AppendOnlyError("The activity log is append-only.")
