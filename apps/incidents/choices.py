@@ -41,6 +41,17 @@ class Verdict(models.TextChoices):
         return {cls.LIKELY_CAUSE: "red", cls.RULED_OUT: "gray", cls.SUSPECT: "yellow"}
 
 
+class FindingRole(models.TextChoices):
+    """A post-incident conclusion about a change, recorded once the bridge knows (it feeds the metrics)."""
+
+    CONFIRMED_CAUSE = "confirmed_cause", "Confirmed cause"
+    FIXED_BY = "fixed_by", "Fixed by"
+
+    @classmethod
+    def colors(cls) -> dict[str, str]:
+        return {cls.CONFIRMED_CAUSE: "red", cls.FIXED_BY: "green"}
+
+
 class NoteKind(models.TextChoices):
     NOTE = "note", "Note"
     STATUS = "status", "Status"
