@@ -72,8 +72,8 @@ WITH change AS (
   SELECT 'bench', 'created', '', 'completed', '{}', '', now(), %(user)s::int, change.id FROM change
 )
 INSERT INTO ingest_ingestrecord (dedup_key, kind, source, payload, unverified_hosts, warnings, created, actor_id,
-  change_id)
-SELECT %(key)s, 'unplanned', 'bench', '{}', '[]', '[]', now(), %(user)s::int, change.id FROM change
+  change_id, fingerprint)
+SELECT %(key)s, 'unplanned', 'bench', '{}', '[]', '[]', now(), %(user)s::int, change.id, '' FROM change
 """
 
 SELECT_ONE = "SELECT 1"
