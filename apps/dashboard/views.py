@@ -7,6 +7,7 @@ from django.utils import timezone
 from apps.changes import state_machine
 from apps.changes.choices import ChangeStatus
 from apps.changes.models import Change
+from apps.dashboard.next_actions import next_actions_for
 
 
 @login_required
@@ -22,5 +23,6 @@ def home(request):
         .exclude(status__in=state_machine.NEVER_RAN)
         .order_by("-eff_end", "-id")[:20],
         "now": now,
+        "next_actions": next_actions_for(request.user, now=now),
     }
     return render(request, "dashboard/home.html", context)

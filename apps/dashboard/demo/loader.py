@@ -15,6 +15,7 @@ from apps.dashboard.demo.approvals import ensure_approval_setup
 from apps.dashboard.demo.background import build_background
 from apps.dashboard.demo.freezes import ensure_freeze_windows
 from apps.dashboard.demo.inventory import ensure_inventory
+from apps.dashboard.demo.next_steps import build_next_steps
 from apps.dashboard.demo.ops_history import build_ops_history
 from apps.dashboard.demo.people import USERS, DemoUser, ensure_people
 from apps.dashboard.demo.release_night import build_release_night
@@ -54,6 +55,8 @@ def load_demo(*, now: datetime | None = None) -> DemoReport:
             build_ops_history(times=times, inventory=inventory, people=people)
             build_release_night(times=times, inventory=inventory, people=people)
             build_background(now=now, inventory=inventory, people=people, seed=DEMO_SEED)
+            # Last: what each login finds waiting for them now (after the history it stands on).
+            build_next_steps(now=now, inventory=inventory, people=people)
             # The demo's history is in the past: nobody is to be emailed or called back about it.
             OutboxEvent.objects.filter(dispatched_at__isnull=True).update(dispatched_at=now)
     return DemoReport(
