@@ -110,6 +110,8 @@ class Change(models.Model):
             models.Index(fields=["environment", "eff_start"], name="change_env_eff_start"),
             models.Index(fields=["status", "eff_start"], name="change_status_eff_start"),
             models.Index(fields=["updated", "id"], name="change_updated"),
+            # The metrics (apps.metrics): changes that ran to an end in one environment over a period.
+            models.Index(fields=["environment", "status", "actual_end"], name="change_env_status_end"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(planned_end__gt=models.F("planned_start")), name="change_planned_order"),
