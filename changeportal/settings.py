@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "apps.ingest",
     "apps.webhooks",
     "apps.notifications",
+    "apps.metrics",
     "apps.dashboard",
 ]
 
