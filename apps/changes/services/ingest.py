@@ -149,6 +149,11 @@ def record_unplanned_change(
     return change
 
 
+# The note of the activity entry recording hosts an execution report added to a planned change: the metrics
+# (apps.metrics, "executed on hosts not in the plan") find those entries by it, so it is one constant.
+UNPLANNED_HOSTS_NOTE = "Reported as executed on hosts that were not planned."
+
+
 def _add_unplanned_hosts(change: Change, hosts: list[Host], actor) -> list[str]:
     # No ordering: the default one (by hostname) would join the hosts for nothing.
     linked = set(ChangeHost.objects.filter(change=change).order_by().values_list("host_id", flat=True))
@@ -163,7 +168,7 @@ def _add_unplanned_hosts(change: Change, hosts: list[Host], actor) -> list[str]:
         change=change,
         actor=actor,
         action=ActivityAction.HOSTS,
-        note="Reported as executed on hosts that were not planned.",
+        note=UNPLANNED_HOSTS_NOTE,
         changes={"hosts": {"before": before, "after": current}},
     )
     return names
