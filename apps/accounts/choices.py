@@ -15,3 +15,11 @@ class TokenScope(models.TextChoices):
     READ = "read", "Read only"
     READ_WRITE = "read_write", "Read and write"
     INVENTORY = "inventory", "Read, and write hosts and services"
+
+
+class Theme(models.TextChoices):
+    """The colour scheme of the portal's pages: the device's setting (prefers-color-scheme), or always one."""
+
+    SYSTEM = "system", "Same as the device"
+    LIGHT = "light", "Light"
+    DARK = "dark", "Dark"

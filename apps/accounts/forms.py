@@ -2,6 +2,7 @@ import zoneinfo
 
 from django import forms
 
+from apps.accounts.choices import Theme
 from apps.accounts.models import UserProfile
 
 
@@ -12,6 +13,17 @@ class ProfileForm(forms.ModelForm):
         help_text="Times are shown and entered in this zone.",
     )
 
+    # Not required: a form that posts only the time zone (an older page, a script) keeps the current theme.
+    theme = forms.ChoiceField(
+        required=False,
+        choices=Theme.choices,
+        label="Colour scheme",
+        help_text="Dark pages for night shifts; printing stays light.",
+    )
+
     class Meta:
         model = UserProfile
-        fields = ["time_zone"]
+        fields = ["time_zone", "theme"]
+
+    def clean_theme(self) -> str:
+        return self.cleaned_data.get("theme") or self.instance.theme or Theme.SYSTEM

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 
-from apps.accounts.choices import TeamKind, TokenScope
+from apps.accounts.choices import TeamKind, Theme, TokenScope
 
 
 def validate_time_zone(value: str) -> None:
@@ -58,6 +58,13 @@ class UserProfile(models.Model):
     )
     # Calendar clients cannot log in, so the ICS/Atom feeds take this secret in the URL instead.
     feed_token = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+    # Night shifts want dark pages whatever the laptop says; base.html puts it on <html data-theme>.
+    theme = models.CharField(
+        max_length=10,
+        choices=Theme.choices,
+        default=Theme.SYSTEM,
+        help_text="Dark pages for night shifts; printing stays light.",
+    )
 
     def __str__(self) -> str:
         return f"Profile of {self.user}"
