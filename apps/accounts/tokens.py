@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from apps.accounts import token_cache
 from apps.accounts.choices import TokenScope
 from apps.accounts.models import ApiToken
 
@@ -77,17 +78,26 @@ def revoke_api_token(*, token: ApiToken) -> ApiToken:
 
 
 def find_usable_token(plaintext: str) -> ApiToken | None:
-    """The live token matching ``plaintext`` (not revoked, not expired, active user), else None."""
+    """The live token matching ``plaintext`` (not revoked, not expired, active user), else None.
+
+    Served from the token cache when it can be (apps.accounts.token_cache: no query per request), else read
+    by its prefix and checked by hash.
+    """
     prefix = split_token(plaintext)
     if prefix is None:
         return None
-    token = ApiToken.objects.select_related("user").filter(prefix=prefix).first()
-    if token is None or not hmac.compare_digest(token.token_hash, hash_token(plaintext)):
-        return None
+    digest = hash_token(plaintext)
+    token = token_cache.cached_token(digest)
+    if token is None:
+        token = ApiToken.objects.select_related("user").filter(prefix=prefix).first()
+        if token is None or not hmac.compare_digest(token.token_hash, digest):
+            return None
+        token_cache.remember(token)
     now = timezone.now()
     if not token.is_usable(now) or not token.user.is_active:
         return None
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
+        token_cache.forget(token)  # the next request reads the new time with the row
     return token
