@@ -321,6 +321,9 @@ WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 8)
 OUTBOX_DRAIN_GRACE_SECONDS = env_int("OUTBOX_DRAIN_GRACE_SECONDS", 20)
 WEBHOOK_FIRST_RETRY_SECONDS = env_int("WEBHOOK_FIRST_RETRY_SECONDS", 30)
 WEBHOOK_LEASE_MARGIN_SECONDS = env_int("WEBHOOK_LEASE_MARGIN_SECONDS", 30)
+# Webhook and chat URLs may not point at loopback, private, link-local or CGNAT addresses unless this is on (a
+# self-hosted Mattermost on the internal network); cloud metadata addresses are refused always (apps/platform/outbound.py).
+OUTBOUND_ALLOW_PRIVATE = env_bool("OUTBOUND_ALLOW_PRIVATE", False)
 # A pipeline's execution report is flagged when it ran further than this outside the change's planned window.
 EXECUTION_WINDOW_BUFFER_MINUTES = env_int("EXECUTION_WINDOW_BUFFER_MINUTES", 30)
 # PagerDuty change events carry no dedup key: the same body with the same key within this window is a retry.

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from apps.events.choices import DeliveryStatus, EventType
+from apps.platform import outbound
 from apps.platform.fields import HttpsURLField
 from apps.webhooks.choices import AttemptOutcome
 
@@ -36,6 +37,11 @@ class WebhookEndpoint(models.Model):
         return self.name
 
     def clean(self) -> None:
+        if self.url:
+            try:
+                outbound.check(self.url)
+            except outbound.UnsafeURL as exc:
+                raise ValidationError({"url": str(exc)}) from exc
         names = self.event_types
         if not isinstance(names, list) or any(name not in EventType.values for name in names):
             raise ValidationError({"event_types": f"Give a list of event names: {', '.join(EventType.values)}."})
@@ -44,12 +50,11 @@ class WebhookEndpoint(models.Model):
         return not self.event_types or event_type in self.event_types
 
 
-class WebhookDelivery(models.Model):
-    """One event to one endpoint. ``uuid`` goes out as X-ChangePortal-Delivery so receivers can drop repeats."""
+class BaseDelivery(models.Model):
+    """One message to one target, sent by apps.webhooks.delivery (leased, retried with backoff, every attempt
+    logged). Webhook deliveries and chat deliveries (apps.chat) are both this; the subclass adds its target."""
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
-    event = models.ForeignKey("events.OutboxEvent", on_delete=models.CASCADE, related_name="webhook_deliveries")
     status = models.CharField(max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
     attempts = models.PositiveIntegerField(default=0)
     response_code = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -58,6 +63,16 @@ class WebhookDelivery(models.Model):
     next_attempt_at = models.DateTimeField(null=True, blank=True, help_text="Empty: due now.")
     delivered_at = models.DateTimeField(null=True, blank=True)
     created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+
+class WebhookDelivery(BaseDelivery):
+    """One event to one endpoint. ``uuid`` goes out as X-ChangePortal-Delivery so receivers can drop repeats."""
+
+    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.ForeignKey("events.OutboxEvent", on_delete=models.CASCADE, related_name="webhook_deliveries")
 
     class Meta:
         ordering = ["-created", "-id"]
@@ -69,8 +84,9 @@ class WebhookDelivery(models.Model):
         return f"{self.event} → {self.endpoint} ({self.status})"
 
 
-class WebhookAttempt(models.Model):
-    delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE, related_name="attempt_log")
+class BaseAttempt(models.Model):
+    """One try at a delivery: what came back, how long it took."""
+
     number = models.PositiveIntegerField()
     outcome = models.CharField(max_length=10, choices=AttemptOutcome.choices)
     response_code = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -80,7 +96,14 @@ class WebhookAttempt(models.Model):
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["delivery", "number"]
+        abstract = True
 
     def __str__(self) -> str:
-        return f"Attempt {self.number} of delivery {self.delivery_id}: {self.outcome}"
+        return f"Attempt {self.number} of delivery {self.delivery_id}: {self.outcome}"  # type: ignore[attr-defined]
+
+
+class WebhookAttempt(BaseAttempt):
+    delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE, related_name="attempt_log")
+
+    class Meta:
+        ordering = ["delivery", "number"]

@@ -27,6 +27,7 @@ class Receiver:
     def __init__(self):
         self.requests: list[dict] = []
         self.statuses: list[int] = []
+        self.headers: dict[str, str] = {}  # sent with every non-200 answer
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -35,6 +36,8 @@ class Receiver:
                 receiver.requests.append({"headers": dict(self.headers), "body": body, "path": self.path})
                 status = receiver.statuses.pop(0) if receiver.statuses else 200
                 self.send_response(status)
+                for name, value in (receiver.headers if status != 200 else {}).items():
+                    self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(b"ok" if status == 200 else b"boom")
 
@@ -181,9 +184,36 @@ def test_fan_out_respects_event_types_and_active_flag(event):
 
 
 def test_event_types_are_validated():
+    # A public address literal: the check needs no DNS (the test machine has none).
     with pytest.raises(ValidationError):
-        WebhookEndpoint(name="x", url="http://example.com", event_types=["change.exploded"]).full_clean()
-    WebhookEndpoint(name="x", url="http://example.com", event_types=["change.failed"]).full_clean()
+        WebhookEndpoint(name="x", url="http://93.184.215.14/", event_types=["change.exploded"]).full_clean()
+    WebhookEndpoint(name="x", url="http://93.184.215.14/", event_types=["change.failed"]).full_clean()
+
+
+def test_unsafe_urls_are_refused_at_save_and_at_delivery(receiver, event, settings):
+    settings.OUTBOUND_ALLOW_PRIVATE = False
+    with pytest.raises(ValidationError) as refused:
+        WebhookEndpoint(name="x", url=receiver.url).full_clean()
+    assert "loopback" in str(refused.value)
+    # Written around the form (the ORM, an old row, a setting turned off later): the delivery refuses it too.
+    WebhookEndpoint.objects.create(name="inside", url=receiver.url)
+    [delivery_id] = services.create_deliveries(event)
+    assert deliver_webhook.apply(args=[delivery_id]).get() == DeliveryStatus.FAILED
+    delivery = WebhookDelivery.objects.get(pk=delivery_id)
+    assert receiver.requests == [] and delivery.attempts == 1 and "loopback" in delivery.last_error
+
+
+def test_retry_after_is_honoured(receiver, event):
+    receiver.statuses = [429]
+    receiver.headers = {"Retry-After": "900"}
+    WebhookEndpoint.objects.create(name="busy", url=receiver.url)
+    [delivery_id] = services.create_deliveries(event)
+    before = timezone.now()
+    assert deliver_webhook.apply(args=[delivery_id]).get() == DeliveryStatus.PENDING
+    delivery = WebhookDelivery.objects.get(pk=delivery_id)
+    # The backoff alone would be 30 s; the receiver asked for 15 minutes.
+    assert delivery.next_attempt_at >= before + timedelta(seconds=899)
+    assert "Retry-After: 900" in delivery.attempt_log.get().error
 
 
 def test_dispatch_enqueues_deliveries_on_commit(event, django_capture_on_commit_callbacks, monkeypatch):
