@@ -5,6 +5,9 @@
 //    policy allows, on page load and on every fragment htmx swaps in.
 // 3. form[data-busy]: while a long submit runs (an inventory import), its buttons are disabled and the element
 //    named by data-busy (a status line, hidden until then) is shown.
+// 4. The Menu button of the top navigation (narrow screens): it folds the links away only once this script runs,
+//    so without JS they stay visible; aria-expanded tells screen readers the state, Escape closes the menu.
+// 5. "/" anywhere outside a form field focuses the host search ("what changed on this host?").
 (function () {
   "use strict";
 
@@ -35,6 +38,39 @@
     }, 0);
   });
 
-  document.addEventListener("DOMContentLoaded", function () { applyWidths(document); });
+  function setupNavToggle() {
+    var header = document.querySelector(".topnav");
+    var button = header && header.querySelector(".nav-toggle");
+    if (!button) { return; }
+    header.classList.add("nav-collapsible");
+    button.hidden = false;
+    function setOpen(open) {
+      header.classList.toggle("nav-open", open);
+      button.setAttribute("aria-expanded", open ? "true" : "false");
+    }
+    button.addEventListener("click", function () { setOpen(!header.classList.contains("nav-open")); });
+    header.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && header.classList.contains("nav-open")) {
+        setOpen(false);
+        button.focus();
+      }
+    });
+  }
+
+  function isTyping(target) {
+    if (!target || !target.closest) { return false; }
+    return Boolean(target.isContentEditable || target.closest("input, textarea, select, [contenteditable]"));
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey || isTyping(event.target)) { return; }
+    var search = document.getElementById("nav-host-search");
+    if (!search) { return; }
+    event.preventDefault();
+    search.focus();
+    search.select();
+  });
+
+  document.addEventListener("DOMContentLoaded", function () { applyWidths(document); setupNavToggle(); });
   document.addEventListener("htmx:load", function (event) { applyWidths(event.target); });
 })();
