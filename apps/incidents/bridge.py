@@ -7,8 +7,8 @@ from apps.changes import state_machine
 from apps.changes.choices import ChangeStatus, HostExecutionState
 from apps.changes.models import ChangeHost
 from apps.incidents import permissions
-from apps.incidents.choices import INCIDENT_TRANSITIONS, IncidentStatus
-from apps.incidents.models import Backout, Incident
+from apps.incidents.choices import INCIDENT_TRANSITIONS, FindingRole, IncidentStatus
+from apps.incidents.models import Backout, Incident, IncidentFinding
 from apps.incidents.services import UNDONE_STATES, Progress
 from apps.incidents.suspects import Suspect, SuspectReport, condition_display, suspects_for_incident
 from apps.incidents.timeline import build_timeline
@@ -78,6 +78,26 @@ def can_start_backout(user, incident: Incident, suspect: Suspect, backed: set[in
     )
 
 
+def findings_context(incident: Incident, user, report: SuspectReport) -> dict:
+    """The findings section: what stands, what was withdrawn, and what the user may do (two queries)."""
+    rows = list(
+        IncidentFinding.objects.filter(incident=incident).select_related("change").order_by("recorded_at", "id")
+    )
+    standing = [f for f in rows if f.is_standing]
+    order: dict[str, int] = {FindingRole.CONFIRMED_CAUSE: 0, FindingRole.FIXED_BY: 1}
+    standing.sort(key=lambda f: order.get(f.role, 2))
+    return {
+        "findings": standing,
+        "withdrawn_findings": [f for f in rows if not f.is_standing],
+        "finding_roles": FindingRole.choices,
+        # Findings come once service is back; an open incident shows why the form is not there yet.
+        "may_record_finding": incident.status != IncidentStatus.OPEN and permissions.can_record_finding(user),
+        "withdrawable": {f.pk for f in standing if permissions.can_withdraw_finding(user, f)},
+        # The picker's suggestions: the listed suspects, then what began after the start (often the fix).
+        "finding_options": [s.change for s in report.suspects[:20] + report.after[:10]],
+    }
+
+
 def bridge_context(incident: Incident, user) -> dict:
     report = suspects_for_incident(incident)
     columns = report.top(MATRIX_COLUMNS)
@@ -98,4 +118,5 @@ def bridge_context(incident: Incident, user) -> dict:
         },
         "status_moves": [IncidentStatus(s) for s in INCIDENT_TRANSITIONS.get(incident.status, ())],
         "hostnames": [target.host.hostname for target in report.targets],
+        **findings_context(incident, user, report),
     }

@@ -58,6 +58,7 @@ class NoteKind(models.TextChoices):
     MARK = "mark", "Suspect marked"
     BACKOUT = "backout", "Backout"
     OPENED = "opened", "Opened"
+    FINDING = "finding", "Finding"
 
 
 class SuspectScope(models.TextChoices):

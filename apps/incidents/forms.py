@@ -1,9 +1,12 @@
+import re
+
 from django import forms
 from django.utils import timezone
 
 from apps.changes import hostpicker
 from apps.changes.forms import LocalDateTimeInput
-from apps.incidents.choices import Verdict
+from apps.changes.models import Change
+from apps.incidents.choices import FindingRole, Verdict
 from apps.incidents.models import DEFAULT_WINDOW_HOURS, MAX_WINDOW_HOURS, Incident
 from apps.inventory.models import Service
 
@@ -104,3 +107,32 @@ class RollbackForm(forms.Form):
     def __init__(self, *args, hostnames=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["hosts"].choices = [(name, name) for name in hostnames]
+
+
+CHANGE_REFERENCE = re.compile(r"^\s*(?:chg-?\s*)?(\d{1,12})\s*$", re.IGNORECASE)
+
+
+def change_from_reference(text: str) -> Change:
+    """'CHG-42', 'chg42' or '42' -> the change; a clear message otherwise (used by the form and the API)."""
+    match = CHANGE_REFERENCE.match(text or "")
+    if match is None:
+        raise forms.ValidationError("Give a change number such as CHG-42.")
+    change = Change.objects.select_related("environment").filter(pk=int(match.group(1))).first()
+    if change is None:
+        raise forms.ValidationError(f"There is no change CHG-{int(match.group(1))}.")
+    return change
+
+
+class FindingForm(forms.Form):
+    role = forms.ChoiceField(choices=FindingRole.choices, label="Finding")
+    change = forms.CharField(
+        max_length=30, label="Change", help_text="Its number, e.g. CHG-42: any change, listed or not."
+    )
+    note = forms.CharField(max_length=4000, strip=True, label="How it was confirmed")
+
+    def clean_change(self) -> Change:
+        return change_from_reference(self.cleaned_data["change"])
+
+
+class WithdrawFindingForm(forms.Form):
+    note = forms.CharField(max_length=4000, strip=True, label="Why it no longer stands")

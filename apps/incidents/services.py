@@ -25,23 +25,24 @@ from apps.incidents.choices import INCIDENT_TRANSITIONS, IncidentStatus, NoteKin
 from apps.incidents.models import Backout, Incident, IncidentNote, SuspectMark
 from apps.inventory.models import Host, Service
 from apps.platform.actors import Actor
+from apps.platform.errors import DomainError
 
 FUTURE_TOLERANCE = timedelta(minutes=5)
 UNDONE_STATES = (HostExecutionState.APPLIED, HostExecutionState.FAILED, HostExecutionState.ROLLED_BACK)
 
 
-class IncidentError(Exception):
+class IncidentError(DomainError):
     """A refused bridge operation, with a message meant for the user (``http_status`` for the API)."""
-
-    http_status = 400
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 class IncidentForbidden(IncidentError):
     http_status = 403
+
+
+class IncidentConflict(IncidentError):
+    """Refused because of the record's state (a duplicate, the incident still open): the API answers 409."""
+
+    http_status = 409
 
 
 def _name(user) -> str:

@@ -17,4 +17,6 @@ urlpatterns = [
     path("<int:pk>/suspects/<int:change_pk>/backout/", views.start_backout, name="start_backout"),
     path("<int:pk>/backouts/<int:backout_pk>/rollback/", views.record_rollback, name="record_rollback"),
     path("<int:pk>/backouts/<int:backout_pk>/complete/", views.complete_backout, name="complete_backout"),
+    path("<int:pk>/findings/", views.record_finding, name="record_finding"),
+    path("<int:pk>/findings/<int:finding_pk>/withdraw/", views.withdraw_finding, name="withdraw_finding"),
 ]

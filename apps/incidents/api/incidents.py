@@ -4,15 +4,19 @@ Its own routes, included by changeportal/api_urls.py next to apps.incidents.api.
 """
 
 import django_filters
+from django.db.models import Prefetch
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import viewsets
 from rest_framework.filters import OrderingFilter
 from rest_framework.routers import SimpleRouter
 
+from apps.incidents.api.findings import IncidentDetailSerializer
 from apps.incidents.api.serializers import IncidentBriefSerializer
 from apps.incidents.choices import IncidentStatus, Severity
-from apps.incidents.models import Incident
+from apps.incidents.models import Incident, IncidentFinding
 from apps.platform.api.permissions import READ, ActionPermissionsMixin
+from apps.platform.api.schema import errors
 from apps.platform.filters import IsoDateTimeFilter
 
 
@@ -27,6 +31,12 @@ class IncidentFilterSet(django_filters.FilterSet):
         fields: list[str] = []
 
 
+@extend_schema_view(
+    retrieve=extend_schema(
+        summary="One incident, with its findings",
+        responses={200: IncidentDetailSerializer, **errors(401, 404)},
+    )
+)
 class IncidentViewSet(ActionPermissionsMixin, viewsets.ReadOnlyModelViewSet):
     """Incidents, newest first."""
 
@@ -36,6 +46,16 @@ class IncidentViewSet(ActionPermissionsMixin, viewsets.ReadOnlyModelViewSet):
     filter_backends = [DjangoFilterBackend, OrderingFilter]
     ordering_fields = ["started_at", "id"]
     action_permissions = {"list": READ, "retrieve": READ}
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if self.action == "retrieve":
+            findings = IncidentFinding.objects.order_by("recorded_at", "id")
+            queryset = queryset.prefetch_related(Prefetch("findings", queryset=findings))
+        return queryset
+
+    def get_serializer_class(self):
+        return IncidentDetailSerializer if self.action == "retrieve" else IncidentBriefSerializer
 
 
 router = SimpleRouter(trailing_slash="")

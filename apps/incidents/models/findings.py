@@ -26,6 +26,7 @@ class IncidentFinding(models.Model):
     )
     withdrawn_by_name = models.CharField(max_length=150, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_note = models.TextField(blank=True, help_text="Why the finding no longer stands.")
 
     class Meta:
         ordering = ["recorded_at", "id"]
@@ -47,3 +48,6 @@ class IncidentFinding(models.Model):
     @property
     def is_standing(self) -> bool:
         return self.withdrawn_at is None
+
+    def get_role_color(self) -> str:
+        return FindingRole.colors().get(self.role, "gray")

@@ -2,9 +2,11 @@ from apps.incidents.views.actions import (
     add_note,
     complete_backout,
     mark_suspect,
+    record_finding,
     record_rollback,
     set_status,
     start_backout,
+    withdraw_finding,
 )
 from apps.incidents.views.incidents import (
     form_hosts,
@@ -29,7 +31,9 @@ __all__ = [
     "lookup",
     "mark_suspect",
     "picker_search",
+    "record_finding",
     "record_rollback",
     "set_status",
     "start_backout",
+    "withdraw_finding",
 ]

@@ -8,9 +8,10 @@ from django.views.decorators.http import require_POST
 
 from apps.changes.exceptions import ChangeError
 from apps.changes.models import Change
-from apps.incidents import services
-from apps.incidents.forms import BackoutForm, MarkForm, NoteForm, RollbackForm
-from apps.incidents.models import Backout, Incident
+from apps.incidents import findings, services
+from apps.incidents.choices import FindingRole
+from apps.incidents.forms import BackoutForm, FindingForm, MarkForm, NoteForm, RollbackForm, WithdrawFindingForm
+from apps.incidents.models import Backout, Incident, IncidentFinding
 from apps.incidents.services import IncidentError, IncidentForbidden, backout_progress
 from apps.incidents.views.incidents import render_detail, render_live
 from apps.inventory.models import Host
@@ -142,3 +143,37 @@ def complete_backout(request, pk, backout_pk):
         services.complete_backout(backout=backout, actor=request.user, note=form.cleaned_data["note"])
 
     return _run(request, backout.incident, act, f"{backout.change.reference} is backed out.")
+
+
+@login_required
+@require_POST
+def record_finding(request, pk):
+    incident = get_object_or_404(Incident, pk=pk)
+    form = FindingForm(request.POST)
+    if not form.is_valid():
+        return _respond(request, incident, error=f"Finding not recorded. {_form_error(form)}")
+    data = form.cleaned_data
+    change = data["change"]
+
+    def act():
+        findings.record_finding(
+            incident=incident, change=change, role=data["role"], actor=request.user, note=data["note"]
+        )
+
+    return _run(request, incident, act, f"{change.reference} recorded as {FindingRole(data['role']).label.lower()}.")
+
+
+@login_required
+@require_POST
+def withdraw_finding(request, pk, finding_pk):
+    finding = get_object_or_404(
+        IncidentFinding.objects.select_related("incident", "change"), pk=finding_pk, incident_id=pk
+    )
+    form = WithdrawFindingForm(request.POST)
+    if not form.is_valid():
+        return _respond(request, finding.incident, error=f"Finding not withdrawn. {_form_error(form)}")
+
+    def act():
+        findings.withdraw_finding(finding=finding, actor=request.user, note=form.cleaned_data["note"])
+
+    return _run(request, finding.incident, act, f"Finding on {finding.change.reference} withdrawn.")

@@ -30,6 +30,7 @@ LIVE_FRAGMENTS = (
     ("matrix", "incidents/partials/matrix.html"),
     ("drift", "incidents/partials/drift.html"),
     ("backouts", "incidents/partials/backouts.html"),
+    ("findings", "incidents/partials/findings.html"),
     ("timeline", "incidents/partials/timeline.html"),
 )
 POLL_SECONDS = 4
