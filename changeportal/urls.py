@@ -15,6 +15,7 @@ urlpatterns = [
     path("hosts/", include("apps.inventory.urls")),
     path("incidents/", include("apps.incidents.urls")),
     path("bridge/", include("apps.incidents.lookup_urls")),
+    path("metrics/", include("apps.metrics.urls")),
     path("api/v1/", include("changeportal.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
