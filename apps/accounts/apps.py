@@ -6,6 +6,7 @@ class AccountsConfig(AppConfig):
     label = "accounts"
 
     def ready(self) -> None:
-        from apps.accounts import token_cache
+        from apps.accounts import middleware, token_cache
 
         token_cache.connect()
+        middleware.connect()

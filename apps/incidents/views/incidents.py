@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -20,6 +20,7 @@ from apps.incidents import services
 from apps.incidents.bridge import bridge_context
 from apps.incidents.choices import IncidentStatus
 from apps.incidents.forms import IncidentForm, LookupForm
+from apps.incidents.live_marker import live_marker
 from apps.incidents.models import Incident
 
 PAGE_SIZE = 50
@@ -124,6 +125,8 @@ def _incident(pk) -> Incident:
 
 def live_fragments(request, incident: Incident, **extra) -> tuple[dict[str, str], str]:
     """The changing parts of the bridge, rendered once, and a digest of them (the poller sends it back)."""
+    if not extra.get("marker"):  # computed before the rendering, like the poll's
+        extra["marker"] = live_marker(incident.pk) or ""
     context = bridge_context(incident, request.user) | {"poll_seconds": POLL_SECONDS} | extra
     fragments = {name: render_to_string(template, context, request=request) for name, template in LIVE_FRAGMENTS}
     # The masked CSRF token differs on every render: leave it out of the comparison.
@@ -134,10 +137,15 @@ def live_fragments(request, incident: Incident, **extra) -> tuple[dict[str, str]
     return fragments, digest
 
 
-def render_live(request, incident: Incident, *, since: str = "", flash: str = "", flash_error: bool = False):
-    """Every changing part as an out-of-band swap; 204 (nothing to swap) when unchanged since ``since``."""
-    fragments, digest = live_fragments(request, incident, flash=flash, flash_error=flash_error)
+def render_live(
+    request, incident: Incident, *, since: str = "", flash: str = "", flash_error: bool = False, marker: str = ""
+):
+    """Every changing part as an out-of-band swap. Unchanged since ``since``: only the poller itself, carrying
+    the new marker (so the next poll is cheap again), or 204 when the marker did not move either."""
+    fragments, digest = live_fragments(request, incident, flash=flash, flash_error=flash_error, marker=marker)
     if since and since == digest and not flash:
+        if marker and request.GET.get("m") not in (None, marker):
+            return HttpResponse(fragments["extras"])
         return HttpResponse(status=204)
     return HttpResponse("".join(fragments.values()))
 
@@ -157,4 +165,10 @@ def render_detail(request, incident: Incident, *, status: int = 200):
 @login_required
 @require_GET
 def incident_live(request, pk):
-    return render_live(request, _incident(pk), since=request.GET.get("v", ""))
+    """The poll. Nothing new since the marker the page holds (``m``): 204 after one query, no ranking."""
+    marker = live_marker(pk)  # before rendering: a write while we render moves it for the next poll
+    if marker is None:
+        raise Http404("No such incident.")
+    if marker == request.GET.get("m") and request.GET.get("v"):
+        return HttpResponse(status=204)
+    return render_live(request, _incident(pk), since=request.GET.get("v", ""), marker=marker)
