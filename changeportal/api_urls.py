@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("apps.changes.api.urls")),
     path("", include("apps.approvals.api.urls")),
     path("", include("apps.ingest.api.urls")),
+    path("", include("apps.metrics.api.urls")),
 ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from django import forms
 from django.http import QueryDict
@@ -43,9 +43,33 @@ class MetricsForm(forms.Form):
     kind = forms.MultipleChoiceField(choices=ChangeKind.choices, required=False)
     frequency = forms.ChoiceField(choices=list(FREQUENCY_SCOPES.items()), required=False, label="Deployments counted")
 
-    def __init__(self, *args, today: date, **kwargs):
+    tz = forms.CharField(
+        required=False, max_length=64, label="Time zone", help_text="IANA name; default: the viewer's time zone."
+    )
+
+    def __init__(self, *args, zone: ZoneInfo, now: datetime, **kwargs):
         super().__init__(*args, **kwargs)
-        self.today = today
+        self.default_zone = zone
+        self.now = now
+
+    def clean_tz(self) -> ZoneInfo | None:
+        name = self.cleaned_data.get("tz", "").strip()
+        if not name:
+            return None
+        if name not in available_timezones():
+            raise forms.ValidationError(f"{name!r} is not a time zone name (such as Europe/Berlin).")
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise forms.ValidationError(f"{name!r} is not a time zone name.") from exc
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return (self.cleaned_data.get("tz") if hasattr(self, "cleaned_data") else None) or self.default_zone
+
+    @property
+    def today(self) -> date:
+        return self.now.astimezone(self.zone).date()
 
     def clean(self):
         data = super().clean()
@@ -73,10 +97,12 @@ class MetricsQuery:
     services: tuple[Service, ...] = ()
     kinds: tuple[str, ...] = ()
     frequency: str = "all"
+    explicit_zone: bool = False  # asked for with ?tz= rather than the viewer's own
 
     @classmethod
-    def from_form(cls, form: MetricsForm, *, zone: ZoneInfo) -> MetricsQuery:
+    def from_form(cls, form: MetricsForm) -> MetricsQuery:
         data = form.cleaned_data
+        zone = form.zone
         environments = tuple(data.get("environment") or Environment.objects.filter(is_production=True))
         return cls(
             first=data["start"],
@@ -87,6 +113,7 @@ class MetricsQuery:
             services=tuple(data.get("service") or ()),
             kinds=tuple(data.get("kind") or ()),
             frequency=data.get("frequency") or "all",
+            explicit_zone=data.get("tz") is not None,
         )
 
     @property
@@ -122,6 +149,8 @@ class MetricsQuery:
                 params.setlist(key, values)
         if self.frequency != "all":
             params["frequency"] = self.frequency
+        if self.explicit_zone:
+            params["tz"] = self.zone.key
         return params
 
     def describe(self) -> str:

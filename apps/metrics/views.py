@@ -26,11 +26,10 @@ DEFINITIONS = Path(settings.BASE_DIR) / "docs" / "metrics.md"
 
 
 def _form(request) -> tuple[MetricsForm, MetricsQuery | None]:
-    zone = timezone.get_current_timezone()
-    form = MetricsForm(request.GET, today=timezone.now().astimezone(zone).date())
+    form = MetricsForm(request.GET, zone=timezone.get_current_timezone(), now=timezone.now())
     if not form.is_valid():
         return form, None
-    return form, MetricsQuery.from_form(form, zone=zone)
+    return form, MetricsQuery.from_form(form)
 
 
 @login_required
