@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("apps.schedule.urls")),
     path("changes/", include("apps.changes.urls")),
     path("approvals/", include("apps.approvals.urls")),
+    path("chat/", include("apps.chat.urls")),
     path("hosts/", include("apps.inventory.urls")),
     path("incidents/", include("apps.incidents.urls")),
     path("bridge/", include("apps.incidents.lookup_urls")),
@@ -23,6 +24,7 @@ urlpatterns = [
     re_path(r"^api/", api_not_found, name="api-not-found"),
     # PagerDuty's change-event path, exactly (no trailing slash, no redirect): unmodified PagerDuty clients post here.
     path("v2/change/enqueue", change_enqueue, name="pagerduty-change-enqueue"),
+    path("integrations/slack/", include("apps.chat.slack_urls")),
     path("integrations/", include("apps.ingest.urls")),
     path("admin/", admin.site.urls),
 ]

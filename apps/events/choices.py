@@ -21,6 +21,7 @@ class EventType(models.TextChoices):
     EMERGENCY_OVERDUE = "approval.emergency_overdue", "Emergency change awaiting retroactive approval"
     INCIDENT_OPENED = "incident.opened", "Incident opened"
     INCIDENT_RESOLVED = "incident.resolved", "Incident resolved"
+    CHAT_CHANNEL_UNHEALTHY = "chat.channel_unhealthy", "A chat channel keeps failing (its owner is emailed)"
 
 
 class DeliveryStatus(models.TextChoices):
