@@ -23,3 +23,20 @@ class Theme(models.TextChoices):
     SYSTEM = "system", "Same as the device"
     LIGHT = "light", "Light"
     DARK = "dark", "Dark"
+
+
+class SavedViewPage(models.TextChoices):
+    """The pages a saved view can reopen, each with its URL name; the URL's query string is the view."""
+
+    CALENDAR = "calendar", "Calendar"
+    CHANGES = "changes", "Change list"
+
+    @property
+    def url_name(self) -> str:
+        return {"calendar": "schedule:calendar", "changes": "changes:change_list"}[self.value]
+
+    @property
+    def volatile_keys(self) -> tuple[str, ...]:
+        """Parameters left out of a saved view: the calendar's date (a view says "this week", not "week 49"), the
+        list's page number."""
+        return {"calendar": ("date",), "changes": ("page",)}[self.value]

@@ -3,9 +3,11 @@ import zoneinfo
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Lower
 from django.urls import reverse
+from django.utils import timezone
 
-from apps.accounts.choices import TeamKind, Theme, TokenScope
+from apps.accounts.choices import SavedViewPage, TeamKind, Theme, TokenScope
 
 
 def validate_time_zone(value: str) -> None:
@@ -103,3 +105,28 @@ class ApiToken(models.Model):
 
     def is_usable(self, now) -> bool:
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+
+class SavedView(models.Model):
+    """A user's named filter set for one page ("my team's week"): the page's URL with this query string."""
+
+    MAX_QUERY_LENGTH = 1000  # well inside every browser's URL limit
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views")
+    page = models.CharField(max_length=20, choices=SavedViewPage.choices)
+    name = models.CharField(max_length=80)
+    query = models.CharField(max_length=MAX_QUERY_LENGTH, blank=True)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["page", Lower("name"), "id"]
+        constraints = [
+            models.UniqueConstraint("user", "page", Lower("name"), name="unique_saved_view_name"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_page_display()}) of {self.user}"
+
+    def get_absolute_url(self) -> str:
+        path = reverse(SavedViewPage(self.page).url_name)
+        return f"{path}?{self.query}" if self.query else path
