@@ -83,8 +83,8 @@ def spreads(
     week = Trunc(week_of, "week", tzinfo=zone)
     if connection.vendor == "postgresql":
         rows = rows.alias(_from=start, _to=end).filter(_from__isnull=False, _to__isnull=False)
-        rows = rows.alias(_seconds=Seconds(F("_to"), F("_from")))
-        aggregates = {name: PercentileCont("_seconds", fraction=f) for name, f in FRACTIONS.items()}
+        # The expressions themselves, not the aliases: Django does not aggregate over an alias.
+        aggregates = {name: PercentileCont(Seconds(end, start), fraction=f) for name, f in FRACTIONS.items()}
         weekly = rows.annotate(_week=week).values("_week").annotate(n=Count("pk"), **aggregates).order_by("_week")
         per_week = {_week_of(r["_week"], zone): Spread(r["n"], r["median"], r["p90"]) for r in weekly}
         total = rows.aggregate(n=Count("pk"), **aggregates)

@@ -208,7 +208,7 @@ def build_report(query: MetricsQuery) -> Report:
     # Only changes approved before they started: an emergency change's approval afterwards has no "to start".
     approved = base.alias(_approved=_first_approval()).filter(_approved__lte=F("actual_start"))
     approval_weeks, approval = spreads(
-        approved, start=F("_approved"), end=F("actual_start"), week_of="actual_end", zone=zone
+        approved, start=_first_approval(), end=F("actual_start"), week_of="actual_end", zone=zone
     )
     failing = base.alias(is_failing=sets.flags()["is_failing"]).filter(is_failing=True)
     recovery_weeks, recovery = spreads(
