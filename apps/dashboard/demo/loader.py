@@ -13,6 +13,7 @@ from apps.approvals.models import Approval
 from apps.changes.models import Change, ChangeActivity, ChangeHost, FreezeWindow
 from apps.dashboard.demo.approvals import ensure_approval_setup
 from apps.dashboard.demo.background import build_background
+from apps.dashboard.demo.findings import build_findings
 from apps.dashboard.demo.freezes import ensure_freeze_windows
 from apps.dashboard.demo.inventory import ensure_inventory
 from apps.dashboard.demo.next_steps import build_next_steps
@@ -55,6 +56,7 @@ def load_demo(*, now: datetime | None = None) -> DemoReport:
             build_ops_history(times=times, inventory=inventory, people=people)
             build_release_night(times=times, inventory=inventory, people=people)
             build_background(now=now, inventory=inventory, people=people, seed=DEMO_SEED)
+            build_findings(times=times, inventory=inventory, people=people)
             # Last: what each login finds waiting for them now (after the history it stands on).
             build_next_steps(now=now, inventory=inventory, people=people)
             # The demo's history is in the past: nobody is to be emailed or called back about it.
