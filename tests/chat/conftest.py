@@ -116,8 +116,8 @@ def channel_for(lead, staff):
 def make_change(requester, team, django_capture_on_commit_callbacks):
     """A prod change by ``requester`` (two hours from now), optionally submitted, with the on-commit work run."""
 
-    def _make(*, submit=True, title="Deploy billing 2.4.0", **fields):
-        start = timezone.now() + timedelta(hours=2)
+    def _make(*, submit=True, title="Deploy billing 2.4.0", hosts=None, start=None, **fields):
+        start = start or timezone.now() + timedelta(hours=2)
         values = {
             "title": title,
             "environment": environment("prod"),
@@ -127,7 +127,7 @@ def make_change(requester, team, django_capture_on_commit_callbacks):
             "backout_plan": "Redeploy 2.3.9.",
         } | fields
         with django_capture_on_commit_callbacks(execute=True):
-            change = change_services.create_change(actor=requester, hosts=[HostFactory()], **values)
+            change = change_services.create_change(actor=requester, hosts=hosts or [HostFactory()], **values)
             if submit:
                 change = change_services.submit_change(change=change, actor=requester)
         return change
