@@ -20,6 +20,7 @@ from apps.inventory.models import Environment, Service
 
 DEFAULT_DAYS = 90
 MAX_DAYS = 731  # two years of weeks: the charts stay readable and every query stays bounded
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 FREQUENCY_SCOPES = {"all": "All kinds", "release": "Releases only"}
 
 
@@ -33,8 +34,13 @@ def monday(day: date) -> date:
 
 
 class MetricsForm(forms.Form):
-    start = forms.DateField(required=False, help_text="First day (YYYY-MM-DD).")
-    end = forms.DateField(required=False, help_text="Last day, included.")
+    # ISO dates only: 03/02/2026 would mean 2 March to some readers and 3 February to others.
+    start = forms.DateField(
+        required=False, input_formats=["%Y-%m-%d"], widget=DATE_INPUT, help_text="First day (YYYY-MM-DD)."
+    )
+    end = forms.DateField(
+        required=False, input_formats=["%Y-%m-%d"], widget=DATE_INPUT, help_text="Last day, included."
+    )
     environment = forms.ModelMultipleChoiceField(
         queryset=Environment.objects.all(), to_field_name="slug", required=False, help_text="Default: production."
     )
