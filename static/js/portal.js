@@ -8,6 +8,8 @@
 // 4. The Menu button of the top navigation (narrow screens): it folds the links away only once this script runs,
 //    so without JS they stay visible; aria-expanded tells screen readers the state, Escape closes the menu.
 // 5. "/" anywhere outside a form field focuses the host search ("what changed on this host?").
+// 6. A .table-wrap whose table is wider than its card scrolls sideways: it takes keyboard focus (tabindex) so
+//    the arrow keys can scroll it too.
 (function () {
   "use strict";
 
@@ -71,6 +73,24 @@
     search.select();
   });
 
-  document.addEventListener("DOMContentLoaded", function () { applyWidths(document); setupNavToggle(); });
-  document.addEventListener("htmx:load", function (event) { applyWidths(event.target); });
+  function focusableScrollers() {
+    Array.prototype.forEach.call(document.querySelectorAll(".table-wrap"), function (wrap) {
+      if (wrap.scrollWidth > wrap.clientWidth + 1) {
+        if (!wrap.hasAttribute("tabindex")) { wrap.setAttribute("tabindex", "0"); }
+      } else if (wrap.getAttribute("tabindex") === "0") {
+        wrap.removeAttribute("tabindex");
+      }
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    applyWidths(document);
+    setupNavToggle();
+    focusableScrollers();
+  });
+  window.addEventListener("resize", function () { focusableScrollers(); });
+  document.addEventListener("htmx:load", function (event) {
+    applyWidths(event.target);
+    focusableScrollers();  // a swapped-in table may make its wrapper (outside the fragment) scroll
+  });
 })();
