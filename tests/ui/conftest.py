@@ -6,9 +6,9 @@ DevTools protocol, so the portal's Content-Security-Policy (script-src 'self') n
 """
 
 import os
-from importlib import import_module
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from importlib import import_module
 from pathlib import Path
 
 import pytest

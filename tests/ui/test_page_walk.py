@@ -49,8 +49,11 @@ SMALL_TARGETS = """() => Array.from(document.querySelectorAll(
     "button, .btn, .topnav a, input:not([type=hidden]):not([type=checkbox]):not([type=radio]), select, textarea"))
   .filter(el => { const box = el.getBoundingClientRect(); return box.width > 0 && box.height > 0 && box.height < 39.5 &&
     getComputedStyle(el).visibility !== "hidden" && !el.closest(".sr-only, [hidden]"); })
-  .slice(0, 6).map(el => `${el.tagName.toLowerCase()}${el.id ? "#" + el.id : ""} "${(el.innerText || el.value ||
-    el.getAttribute("aria-label") || el.name || "").trim().slice(0, 30)}" ${Math.round(el.getBoundingClientRect().height)} px`)
+  .slice(0, 6).map(el => {
+    const text = (el.innerText || el.value || el.getAttribute("aria-label") || el.name || "").trim().slice(0, 30);
+    const height = Math.round(el.getBoundingClientRect().height);
+    return `${el.tagName.toLowerCase()}${el.id ? "#" + el.id : ""} "${text}" ${height} px`;
+  })
 """
 
 
