@@ -140,5 +140,6 @@ def test_the_change_page_shows_its_findings_with_links(login, requester, inciden
         findings.record_finding(incident=incident, change=release, role=role, actor=requester, note=f"{role} note")
     page = client.get(release.get_absolute_url()).content.decode()
     link = f'<a href="{incident.get_absolute_url()}">{incident.reference}</a>'
-    assert f"Confirmed cause of\n        {link}" in page and f"Fixed\n        {link}" in page
+    assert f'<span class="badge badge-red">Confirmed cause of</span>\n        {link}' in page
+    assert f'<span class="badge badge-green">Fixed</span>\n        {link}' in page
     assert "No incident names this change" not in page
