@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from apps.incidents.models import Backout, Incident, IncidentNote, SuspectMark
+from apps.incidents.models import Backout, Incident, IncidentFinding, IncidentNote, SuspectMark
 
 
 class IncidentNoteInline(admin.TabularInline):
@@ -20,6 +20,19 @@ class SuspectMarkInline(admin.TabularInline):
     can_delete = False
 
 
+class FindingInline(admin.TabularInline):
+    """Read-only: findings are recorded and withdrawn on the bridge (apps.incidents.findings), which logs them."""
+
+    model = IncidentFinding
+    extra = 0
+    fields = ["recorded_at", "role", "change", "recorded_by_name", "note", "withdrawn_at", "withdrawn_note"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
 class BackoutInline(admin.TabularInline):
     model = Backout
     extra = 0
@@ -34,7 +47,7 @@ class IncidentAdmin(admin.ModelAdmin):
     list_filter = ["severity", "status"]
     search_fields = ["title"]
     filter_horizontal = ["hosts", "services"]
-    inlines = [SuspectMarkInline, BackoutInline, IncidentNoteInline]
+    inlines = [SuspectMarkInline, FindingInline, BackoutInline, IncidentNoteInline]
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # the bridge's notes and verdicts are the incident's record: they would cascade away

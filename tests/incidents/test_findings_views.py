@@ -143,3 +143,14 @@ def test_the_change_page_shows_its_findings_with_links(login, requester, inciden
     assert f'<span class="badge badge-red">Confirmed cause of</span>\n        {link}' in page
     assert f'<span class="badge badge-green">Fixed</span>\n        {link}' in page
     assert "No incident names this change" not in page
+
+
+def test_the_admin_shows_findings_read_only(admin_client, requester, incident, release):
+    services.set_incident_status(incident=incident, status=IncidentStatus.RESOLVED, actor=requester)
+    findings.record_finding(
+        incident=incident, change=release, role=FindingRole.CONFIRMED_CAUSE, actor=requester, note="seen in review"
+    )
+    page = admin_client.get(reverse("admin:incidents_incident_change", args=[incident.pk]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "seen in review" in html and 'name="findings-0-note"' not in html
