@@ -1,5 +1,7 @@
 """The colour scheme is stored per user and lands on <html data-theme> of every page."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -44,3 +46,15 @@ def test_an_unknown_theme_is_a_form_error(login, requester):
 
 def test_anonymous_pages_follow_the_device(client, db):
     assert 'data-theme="system"' in client.get(reverse("accounts:login")).content.decode()
+
+
+@pytest.mark.django_db
+def test_a_form_error_is_announced_and_linked_to_its_field(login, requester):
+    page = login(requester).post(PROFILE, {"time_zone": "", "theme": "neon"}).content.decode()
+    summary = page[page.index('class="error-summary"') :]
+    assert 'role="alert"' in page[page.index('<div class="error-summary"') :][:120]
+    assert '<a href="#id_theme">Colour scheme: Select a valid choice.' in summary
+    select = re.search(r"<select[^>]*name=\"theme\"[^>]*>", page).group(0)
+    assert 'aria-invalid="true"' in select
+    assert 'aria-describedby="id_theme_helptext id_theme_error"' in select
+    assert 'id="id_theme_helptext"' in page and 'id="id_theme_error"' in page
