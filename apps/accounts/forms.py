@@ -2,7 +2,7 @@ import zoneinfo
 
 from django import forms
 
-from apps.accounts.choices import Theme
+from apps.accounts.choices import SavedViewPage, Theme
 from apps.accounts.models import UserProfile
 
 
@@ -27,3 +27,11 @@ class ProfileForm(forms.ModelForm):
 
     def clean_theme(self) -> str:
         return self.cleaned_data.get("theme") or self.instance.theme or Theme.SYSTEM
+
+
+class SavedViewForm(forms.Form):
+    """Save the page's current query string under a name. The query is checked and trimmed by the service."""
+
+    name = forms.CharField(max_length=80, strip=True, error_messages={"required": "Give the view a name."})
+    page = forms.ChoiceField(choices=SavedViewPage.choices)
+    query = forms.CharField(required=False, max_length=4000, strip=True)

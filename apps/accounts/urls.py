@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from apps.accounts import token_views, views
+from apps.accounts import saved_view_views, token_views, views
 
 app_name = "accounts"
 
@@ -15,6 +15,8 @@ urlpatterns = [
     path("profile/tokens/<int:pk>/revoke/", token_views.api_token_revoke, name="api_token_revoke"),
     path("profile/feed-token/regenerate/", views.feed_token_regenerate, name="feed_token_regenerate"),
     path("profile/feed-token/revoke/", views.feed_token_revoke, name="feed_token_revoke"),
+    path("profile/views/", saved_view_views.saved_view_create, name="saved_view_create"),
+    path("profile/views/<int:pk>/delete/", saved_view_views.saved_view_delete, name="saved_view_delete"),
     path("teams/", views.team_list, name="team_list"),
     path("teams/<slug:slug>/", views.team_detail, name="team_detail"),
 ]

@@ -8,26 +8,42 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0005_userprofile_theme'),
+        ("accounts", "0005_userprofile_theme"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SavedView',
+            name="SavedView",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('page', models.CharField(choices=[('calendar', 'Calendar'), ('changes', 'Change list')], max_length=20)),
-                ('name', models.CharField(max_length=80)),
-                ('query', models.CharField(blank=True, max_length=1000)),
-                ('created', models.DateTimeField(default=django.utils.timezone.now)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='saved_views', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "page",
+                    models.CharField(choices=[("calendar", "Calendar"), ("changes", "Change list")], max_length=20),
+                ),
+                ("name", models.CharField(max_length=80)),
+                ("query", models.CharField(blank=True, max_length=1000)),
+                ("created", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="saved_views",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['page', django.db.models.functions.text.Lower('name'), 'id'],
-                'constraints': [models.UniqueConstraint(models.F('user'), models.F('page'), django.db.models.functions.text.Lower('name'), name='unique_saved_view_name')],
+                "ordering": ["page", django.db.models.functions.text.Lower("name"), "id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        models.F("user"),
+                        models.F("page"),
+                        django.db.models.functions.text.Lower("name"),
+                        name="unique_saved_view_name",
+                    )
+                ],
             },
         ),
     ]
