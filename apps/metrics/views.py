@@ -15,7 +15,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET
 from markdown_it import MarkdownIt
 
-from apps.metrics import sets
+from apps.metrics import accuracy_section, sets
 from apps.metrics.page import PLAN_LABELS, sections
 from apps.metrics.period import MetricsForm, MetricsQuery
 from apps.metrics.report import build_report
@@ -45,6 +45,7 @@ def metrics_page(request):
         sections={section.anchor: section for section in sections(report)},
         params=query.params().urlencode(),
         plan_labels=PLAN_LABELS,
+        accuracy=accuracy_section.build(query),
     )
     return render(request, "metrics/page.html", context)
 

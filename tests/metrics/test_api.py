@@ -3,6 +3,7 @@
 import pytest
 
 from apps.accounts.choices import TokenScope
+from apps.incidents.models import Incident
 from tests.metrics.conftest import PERIOD
 
 pytestmark = pytest.mark.django_db
@@ -102,3 +103,17 @@ def test_the_changes_behind_a_figure(api, history):
 
 def test_session_auth_works_too(login, requester, history):
     assert login(requester).get("/api/v1/metrics", PERIOD).status_code == 200
+
+
+def test_ranking_accuracy_over_the_period(api, history):
+    """i2 (cause c3), i3 and i4 (cause c4) are resolved with a standing cause and began in the period; i1 has none."""
+    accuracy = api.get("/api/v1/metrics", {**PERIOD, "tz": "Europe/Berlin"}).json()["ranking_accuracy"]
+    assert accuracy["incidents"] == 3
+    incidents = [Incident.objects.get(title=title).reference for title in ("i4", "i3", "i2")]
+    assert [row["incident"] for row in accuracy["ranked"]] == incidents
+    assert [row["cause"] for row in accuracy["ranked"]] == [history.changes[n].reference for n in ("c4", "c4", "c3")]
+    assert accuracy["top3"]["total"] == 3 and accuracy["not_filtered_by"] == []
+    billing = api.get("/api/v1/metrics", {**PERIOD, "team": "billing-dev"}).json()["ranking_accuracy"]
+    assert billing["incidents"] == 0 and billing["top1"]["text"] == "no data"
+    several = api.get("/api/v1/metrics", {**PERIOD, "team": ["ops", "billing-dev"], "kind": "patch"}).json()
+    assert several["ranking_accuracy"]["not_filtered_by"] == ["team", "kind"]

@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 from apps.accounts.models import UserProfile
+from apps.incidents.models import Incident
 from apps.metrics.tables import METRICS
 from tests.metrics.conftest import PERIOD
 
@@ -133,3 +134,11 @@ def test_definitions_have_an_anchor_per_figure(viewer):
 
 def test_nav_links_the_page(viewer):
     assert reverse("metrics:page") in viewer.get(reverse("dashboard:home")).content.decode()
+
+
+def test_the_page_shows_the_ranking_accuracy(viewer, history):
+    html = viewer.get(reverse("metrics:page"), PERIOD).content.decode()
+    assert "How well the bridge ranks" in html
+    assert f'href="{history.changes["c4"].get_absolute_url()}"' in html
+    for title in ("i2", "i3", "i4"):
+        assert Incident.objects.get(title=title).get_absolute_url() in html

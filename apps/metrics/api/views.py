@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.changes.models import Change
-from apps.metrics import sets
+from apps.metrics import accuracy_section, sets
 from apps.metrics.durations import Spread
 from apps.metrics.period import MetricsForm, MetricsQuery
 from apps.metrics.report import Ratio, Report, build_report
@@ -90,7 +90,8 @@ class MetricsView(APIView):
         operation_id="metrics",
         summary="Every change metric of a period",
         description="The period and filters as understood, each metric's summary (counts always with their "
-        "percentage; `null` where there is no data) and its weekly table. Definitions: docs/metrics.md.",
+        "percentage; `null` where there is no data) and its weekly table, and how well the bridge ranked the "
+        "confirmed causes of the period's resolved incidents. Definitions: docs/metrics.md.",
         parameters=PARAMETERS,
         responses={200: OpenApiTypes.OBJECT, **errors(400, 401)},
         tags=["metrics"],
@@ -99,7 +100,9 @@ class MetricsView(APIView):
         query = _query(request)
         report = build_report(query)
         tables = {slug: {"columns": m.columns, "rows": m.rows(report)} for slug, m in METRICS.items()}
-        return Response({"period": period(query), "summary": summary(report), "metrics": tables})
+        accuracy = accuracy_section.build(query).as_dict()
+        body = {"period": period(query), "summary": summary(report), "metrics": tables, "ranking_accuracy": accuracy}
+        return Response(body)
 
 
 class MetricView(APIView):
