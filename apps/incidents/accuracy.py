@@ -14,8 +14,9 @@ during the incident counts as rolled back, which scores less, so its rank is a p
 Rules:
 - An incident counts when it is resolved (status resolved) and has a standing confirmed cause; ``since`` and
   ``until`` bound its start (since inclusive, until exclusive).
-- ``environment``, ``team`` and ``service`` (an object or its primary key) keep the causes in that environment, of
-  that team, and linked to that service (or in an incident that names it); an incident with no cause left is not
+- ``environment``, ``team`` and ``service`` (an object or its primary key, or several in a list) keep the causes in
+  those environments, of those teams, and linked to one of those services (or in an incident that names one);
+  ``kind`` (a ChangeKind value or several) keeps the causes of those kinds. An incident with no cause left is not
   counted.
 - An incident's rank is its best-ranked cause's (several causes: the bridge found the incident's cause when it
   found one of them). A cause the list does not hold is "not listed" with the reason; it counts against the
@@ -26,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from statistics import median
 
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Exists, OuterRef, Prefetch, Q
 
 from apps.changes.models import Change
 from apps.incidents.choices import FindingRole, IncidentStatus
@@ -118,19 +119,27 @@ class AccuracyReport:
         return f"{value}, over {self.listed.count} of {self.total} incident{'s' if self.total != 1 else ''}{tail}"
 
 
-def _pk(value) -> int | None:
-    return None if value is None else getattr(value, "pk", value)
+def _ids(value) -> frozenset | None:
+    """None or an empty collection: no filter; one object, key or value; or several of them."""
+    if value is None:
+        return None
+    if isinstance(value, str | int) or hasattr(value, "pk"):
+        value = [value]
+    found = frozenset(getattr(item, "pk", item) for item in value)
+    return found or None
 
 
-def _matches(finding: IncidentFinding, incident: Incident, *, environment_id, team_id, service_id) -> bool:
+def _matches(finding: IncidentFinding, incident: Incident, *, environments, teams, services, kinds) -> bool:
     change = finding.change
-    if environment_id is not None and change.environment_id != environment_id:
+    if environments is not None and change.environment_id not in environments:
         return False
-    if team_id is not None and change.team_id != team_id:
+    if teams is not None and change.team_id not in teams:
         return False
-    if service_id is not None:
+    if kinds is not None and change.kind not in kinds:
+        return False
+    if services is not None:
         linked = {service.pk for service in change.services.all()} | {s.pk for s in incident.services.all()}
-        if service_id not in linked:
+        if not linked & services:
             return False
     return True
 
@@ -139,7 +148,9 @@ def _rank_causes(incident: Incident, causes: list[Change]) -> RankedIncident:
     start = incident.started_at
     # Room for the changes dropped below: the list is cut to LISTED after they are left out.
     report = suspects_for_incident(incident, now=start, limit=2 * LISTED)
-    visible = [suspect.change for suspect in report.suspects if suspect.change.created <= start][:LISTED]
+    # The ranking does not load Change.created (candidates.UNUSED_FIELDS): one query for the listed ones.
+    recorded = dict(Change.objects.filter(pk__in=[s.change.pk for s in report.suspects]).values_list("pk", "created"))
+    visible = [suspect.change for suspect in report.suspects if recorded[suspect.change.pk] <= start][:LISTED]
     position = {change.pk: index for index, change in enumerate(visible, start=1)}
     loaded = {suspect.change.pk for suspect in report.suspects}
     ranked = []
@@ -165,25 +176,44 @@ def ranking_accuracy(
     environment=None,
     team=None,
     service=None,
+    kind=None,
 ) -> AccuracyReport:
     """Where the bridge's ranking placed the confirmed cause of each resolved incident (see the module docstring).
 
-    ``environment``, ``team``, ``service``: an Environment, Team or Service, or its primary key.
+    ``environment``, ``team``, ``service``: an Environment, Team or Service, or its primary key, or a list of them;
+    ``kind``: a ChangeKind value or a list of them. None or an empty list: not filtered.
     """
+    filters = {
+        "environments": _ids(environment),
+        "teams": _ids(team),
+        "services": _ids(service),
+        "kinds": _ids(kind),
+    }
     standing_causes = IncidentFinding.objects.filter(role=FindingRole.CONFIRMED_CAUSE, withdrawn_at__isnull=True)
+    # The filters in SQL too, so the MAX_INCIDENTS newest are the newest that match; _matches keeps the causes.
+    matching = standing_causes
+    if filters["environments"] is not None:
+        matching = matching.filter(change__environment_id__in=filters["environments"])
+    if filters["teams"] is not None:
+        matching = matching.filter(change__team_id__in=filters["teams"])
+    if filters["kinds"] is not None:
+        matching = matching.filter(change__kind__in=filters["kinds"])
+    if filters["services"] is not None:
+        matching = matching.filter(
+            Q(change__services__in=filters["services"]) | Q(incident__services__in=filters["services"])
+        )
     incidents = Incident.objects.filter(status=IncidentStatus.RESOLVED).filter(
-        Exists(standing_causes.filter(incident=OuterRef("pk")))
+        Exists(matching.filter(incident=OuterRef("pk")))
     )
     if since is not None:
         incidents = incidents.filter(started_at__gte=since)
     if until is not None:
         incidents = incidents.filter(started_at__lt=until)
-    service_id = _pk(service)
     causes = standing_causes.select_related("change", "change__environment").order_by("change_id")
-    if service_id is not None:
+    if filters["services"] is not None:
         causes = causes.prefetch_related("change__services")
     prefetch: list[str | Prefetch] = [Prefetch("findings", queryset=causes, to_attr="standing_causes")]
-    if service_id is not None:
+    if filters["services"] is not None:
         prefetch.append("services")
     rows = list(incidents.order_by("-started_at", "-id").prefetch_related(*prefetch)[: MAX_INCIDENTS + 1])
     truncated = len(rows) > MAX_INCIDENTS
@@ -192,7 +222,7 @@ def ranking_accuracy(
         kept = [
             finding.change
             for finding in incident.standing_causes  # type: ignore[attr-defined]
-            if _matches(finding, incident, environment_id=_pk(environment), team_id=_pk(team), service_id=service_id)
+            if _matches(finding, incident, **filters)
         ]
         if kept:
             ranked.append(_rank_causes(incident, kept))

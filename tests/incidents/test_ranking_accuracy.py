@@ -26,6 +26,8 @@ Incidents that do not count: one only mitigated, one whose cause was withdrawn, 
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from apps.changes.choices import ChangeKind, HostExecutionState
 from apps.incidents import findings
@@ -167,6 +169,17 @@ def test_filters_on_the_period_and_the_causes_team(history):
     assert [(item.incident.title, item.rank) for item in by_team.incidents] == [("Incident B", 2), ("Incident A", 1)]
     assert ranking_accuracy(team=history["team"].pk).median_rank == 1.5
     assert ranking_accuracy(service=history["B_cause"].services.get()).top1.label == "0 of 1 (0%)"
+    both = ranking_accuracy(service=[history["B_cause"].services.get(), history["A_cause"].pk + 10**6])
+    assert [item.incident.title for item in both.incidents] == ["Incident B"]
+    assert [i.incident.title for i in ranking_accuracy(kind=[ChangeKind.RELEASE, ChangeKind.OTHER]).incidents] == [
+        "Incident E",
+        "Incident D",
+        "Incident C",
+        "Incident B",
+        "Incident A",
+    ]
+    assert ranking_accuracy(kind=ChangeKind.RELEASE).total == 0
+    assert ranking_accuracy(team=[], environment=None).total == 5  # an empty list filters nothing
     qa = ranking_accuracy(environment=history["A_cause"].environment.pk + 1000)
     assert (qa.total, qa.top1.label, qa.median_label) == (0, "no data", "no data")
 
@@ -196,3 +209,14 @@ def test_a_cause_out_of_reach_or_after_the_start_is_not_listed_with_the_reason(h
 def test_no_resolved_incident_with_a_cause_is_no_data(db):
     report = ranking_accuracy()
     assert (report.total, report.top1.label, report.top3.percent, report.median_rank) == (0, "no data", None, None)
+
+
+def test_the_cost_is_a_fixed_number_of_queries_per_incident(history, django_assert_max_num_queries):
+    with CaptureQueriesContext(connection) as before:
+        ranking_accuracy()
+    start = history["starts"]["A"]
+    for index in range(15):  # more history on incident A's host: the ranking reads it in the same queries
+        _change(start, ended_before=(index + 3) * H, hosts={host(f"a1{index:02d}"): A}, title=f"noise {index}")
+        _change(start, ended_before=(index + 3) * H, title=f"wide noise {index}")
+    with django_assert_max_num_queries(len(before)):
+        assert ranking_accuracy().top1.label == "2 of 5 (40%)"
