@@ -26,6 +26,8 @@ from apps.audit.choices import AuditAction, AuditVia
 from apps.changes import services
 from apps.changes.choices import ChangeStatus
 from apps.changes.models import ChangeTemplate
+from apps.chat.choices import ChatKind
+from apps.chat.models import ChatAttempt, ChatChannel, ChatDelivery, SlackAction, SlackUserLink
 from apps.events.models import EmailNotification, OutboxEvent
 from apps.incidents import services as incident_services
 from apps.ingest.keys import create_integration_key
@@ -69,6 +71,7 @@ class World:
             "incidents:backout_pk": o["backout"].pk,
             "api:pk": c["draft"].pk,
             "ingest:pk": o["integration_key"].pk,
+            "chat:pk": o["chat_channel"].pk,
             "slug": o["team"].slug,
             "hostname": o["host"].hostname,
         }
@@ -199,6 +202,7 @@ def build_world() -> World:
             via=AuditVia.ADMIN,
         ),
     }
+    world.objects |= _chat_objects(team, lead, world.changes["submitted"], event)
     for role in ("viewer", "requester", "lead", "admin"):
         world.tokens[role] = create_api_token(user=users[role], name="rw", scope=TokenScope.READ_WRITE).plaintext
     world.tokens["read_only"] = create_api_token(user=requester, name="ro2", scope=TokenScope.READ).plaintext
@@ -207,6 +211,23 @@ def build_world() -> World:
         client.force_login(user)
         world.sessions[name] = client.cookies[settings.SESSION_COOKIE_NAME].value
     return world
+
+
+def _chat_objects(team, lead, change, event) -> dict:
+    """Made last, so the changes above posted to no channel. The URL is encrypted as the chat page stores it."""
+    channel = ChatChannel(name="Matrix chat", kind=ChatKind.SLACK, team=team, owner=lead, topics=["failed"])
+    channel.set_url("https://hooks.example.com/services/T0/B0/matrix")
+    channel.save()
+    delivery = ChatDelivery.objects.create(channel=channel, event=event, key="matrix", topic="failed", body={})
+    return {
+        "chat_channel": channel,
+        "chat_delivery": delivery,
+        "chat_attempt": ChatAttempt.objects.create(delivery=delivery, number=1, outcome="failed", duration_ms=3),
+        "slack_link": SlackUserLink.objects.create(user=lead, slack_user_id="U0MATRIX01"),
+        "slack_action": SlackAction.objects.create(
+            slack_user_id="U0MATRIX01", user=lead, change=change, action="approve", outcome="refused"
+        ),
+    }
 
 
 def rolled_back_world(django_db_blocker):

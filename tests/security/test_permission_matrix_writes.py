@@ -18,7 +18,7 @@ from apps.accounts.api.throttling import ApiRateThrottle
 from tests.security.matrix_expectations import LOGIN, UI_GET, assert_status
 from tests.security.matrix_world import api_client, private_throttle_cache, rolled_back_world, ui_client
 
-PROJECT_APPS = {"accounts", "approvals", "changes", "events", "incidents", "ingest", "inventory", "webhooks"}
+PROJECT_APPS = {"accounts", "approvals", "changes", "chat", "events", "incidents", "ingest", "inventory", "webhooks"}
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
@@ -62,6 +62,7 @@ class Write:
             "ops_suspect": {"pk": o["incident"].pk, "change_pk": c["ops_in_progress"].pk},
             "backout": {"pk": o["incident"].pk, "backout_pk": o["backout"].pk},
             "integration_key": {"pk": o["integration_key"].pk},
+            "chat_channel": {"pk": o["chat_channel"].pk},
             "": {},
         }[self.target]
         return reverse(self.name, kwargs=kwargs)
@@ -117,6 +118,15 @@ WRITES = [
         "lead",
         "integration_key",
     ),
+    # Leads of the channel's team and staff switch it; others do not find it.
+    Write(
+        "chat:channel_active",
+        {"anonymous": LOGIN, "viewer": 404, "requester": 404},
+        {"active": "0"},
+        "lead",
+        "chat_channel",
+    ),
+    Write("chat:slack_link", ANON, {"slack_user_id": "U0VIEWER01"}, "viewer"),
     Write("accounts:feed_token_regenerate", ANON, {}, "requester"),
     Write("accounts:feed_token_revoke", ANON, {}, "requester"),
     Write("accounts:profile", ANON, {"time_zone": "Europe/Paris"}, "viewer"),
@@ -150,8 +160,9 @@ WRITES = [
 
 
 # Not role-based: logout; PagerDuty's endpoint, authorised by the integration key in the body
-# (tests/ingest/test_pagerduty.py refuses wrong, missing and revoked keys).
-NOT_ROLE_BASED = {"accounts:logout", "pagerduty-change-enqueue"}
+# (tests/ingest/test_pagerduty.py refuses wrong, missing and revoked keys); Slack's interactivity endpoint,
+# authorised by Slack's request signature (tests/chat/test_slack_approvals.py refuses forged and stale requests).
+NOT_ROLE_BASED = {"accounts:logout", "pagerduty-change-enqueue", "slack:interactivity"}
 
 
 def test_every_post_only_page_has_a_write_case():
