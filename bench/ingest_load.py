@@ -29,7 +29,9 @@ from loadtest.stack import app_env
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 EVENTS_PATH = "/api/v1/change-events"
+BATCH_PATH = "/api/v1/change-events/batch"
 FLOOR_PATH = "/api/v1/environments/prod"
+BATCH_SIZE = 100
 
 
 @dataclass
@@ -88,12 +90,30 @@ def post_events(port: int, token: str, make_event: Callable[[str], dict], *, cli
     return _http(port, token, "POST", EVENTS_PATH, make_event, 202, clients=clients, seconds=seconds)
 
 
+def post_batches(port: int, token: str, make_event: Callable[[str], dict], *, clients: int, seconds: float):
+    """``clients`` threads POST batches of ``BATCH_SIZE`` events; counted in events, every one answered 202."""
+
+    def batch(key: str) -> dict:
+        return {"events": [make_event(f"{key}-{n}") for n in range(BATCH_SIZE)]}
+
+    def accepted(content: bytes) -> int:
+        return json.loads(content)["accepted"]
+
+    return _http(port, token, "POST", BATCH_PATH, batch, 200, clients=clients, seconds=seconds, count=accepted)
+
+
 def get_requests(port: int, token: str, *, clients: int, seconds: float) -> Throughput:
     """The ceiling of the server for the most trivial authenticated API request (a floor for the ingest)."""
     return _http(port, token, "GET", FLOOR_PATH, None, 200, clients=clients, seconds=seconds)
 
 
-def _http(port, token, method, path, make_body, expected, *, clients: int, seconds: float) -> Throughput:
+def noop_posts(port: int, token: str, *, clients: int, seconds: float) -> Throughput:
+    """A no-op authenticated POST through the ingest's own stack: the batch endpoint with an empty batch (the
+    token, the permission to record changes, the JSON parser, then 400 before any write)."""
+    return _http(port, token, "POST", BATCH_PATH, lambda _key: {"events": []}, 400, clients=clients, seconds=seconds)
+
+
+def _http(port, token, method, path, make_body, expected, *, clients: int, seconds: float, count=None) -> Throughput:
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
 
     def work(number: int, deadline: float, result: Throughput, lock: threading.Lock) -> None:
@@ -110,7 +130,7 @@ def _http(port, token, method, path, make_body, expected, *, clients: int, secon
             with lock:
                 result.latency.samples.append(elapsed)
                 if response.status == expected:
-                    result.events += 1
+                    result.events += count(content) if count else 1
                 else:
                     result.errors += 1
                     result.first_error = result.first_error or f"{response.status}: {content[:300]!r}"

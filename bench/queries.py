@@ -68,8 +68,8 @@ WITH change AS (
   FROM change, unnest(%(hosts)s::bigint[]) AS host
 ), activity AS (
   INSERT INTO changes_changeactivity (actor_name, action, from_status, to_status, changes, note, created,
-    actor_id, change_id)
-  SELECT 'bench', 'created', '', 'completed', '{}', '', now(), %(user)s::int, change.id FROM change
+    actor_id, change_id, acting_as)
+  SELECT 'bench', 'created', '', 'completed', '{}', '', now(), %(user)s::int, change.id, '' FROM change
 )
 INSERT INTO ingest_ingestrecord (dedup_key, kind, source, payload, unverified_hosts, warnings, created, actor_id,
   change_id, fingerprint)

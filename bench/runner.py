@@ -29,13 +29,14 @@ from apps.accounts.choices import TokenScope
 from apps.accounts.models import Team, TeamMembership, UserProfile
 from apps.accounts.tokens import create_api_token
 from apps.inventory.models import Host
-from bench import ingest_load, load, queries, report, scenarios
+from bench import bridge, ingest_load, load, queries, report, scenarios
+from bench import metrics as metrics_reads
 from bench.generate import DAY, HISTORY_COLUMNS, INVENTORY_COLUMNS, SCALES, History, World
 from bench.measure import Budget
 
-BUDGETS = {  # (suspects, week page, collisions, floors)
-    "full": (Budget(10, 12, 10), Budget(3, 6, 8), Budget(20, 10, 30), Budget(50, 10, 50)),
-    "tiny": (Budget(2, 2, 3), Budget(1, 2, 2), Budget(2, 2, 3), Budget(2, 2, 5)),
+BUDGETS = {  # (suspects, week page, collisions, floors, bridge poll)
+    "full": (Budget(10, 12, 10), Budget(3, 6, 8), Budget(20, 10, 30), Budget(50, 10, 50), Budget(5, 8, 10)),
+    "tiny": (Budget(2, 2, 3), Budget(1, 2, 2), Budget(2, 2, 3), Budget(2, 2, 5), Budget(1, 2, 2)),
 }
 BENCH_USER = "bench"
 INGEST_HOSTS = 5
@@ -63,6 +64,7 @@ class Runner:
         self.tiny = options.scale == "tiny"
         self.budgets = BUDGETS["tiny" if self.tiny else "full"]
         self.load_seconds = 0.0
+        self.user = None  # the bench user, once clients() made it
 
     # --- loading ------------------------------------------------------------------------------------------
     def _load(self, history: History, days: list[int], first_ids: dict[int, int]) -> None:
@@ -126,18 +128,22 @@ class Runner:
         return api, page, token, user
 
     def reads(self, fx: scenarios.Fixture, *, growth_only: bool = False) -> list[scenarios.Result]:
-        suspects_budget, week_budget, collision_budget, floor_budget = self.budgets
+        suspects_budget, week_budget, collision_budget, floor_budget, _poll_budget = self.budgets
         results = []
         for which in ("busy", "quiet"):
             self.out(f"  suspects, {which} host")
             results.append(scenarios.suspects(self.raw, fx, suspects_budget, which=which))
         self.out("  calendar week")
         results.append(scenarios.week(self.raw, fx, week_budget))
+        self.out("  metrics")
+        results.extend(metrics_reads.reads(self.raw, fx, week_budget))  # in the growth comparison too
         if not growth_only:
             self.out("  collisions")
             results.append(scenarios.collisions(self.raw, fx, collision_budget))
             self.out("  floors")
             results.append(scenarios.floors(self.raw, fx, floor_budget))
+            self.out("  bridge poll")
+            results.append(bridge.poll(self.raw, fx, self.budgets[4], self.user))
         return results
 
     def explain(self, fx: scenarios.Fixture) -> dict[str, str]:
@@ -207,6 +213,11 @@ class Runner:
             app = ingest_load.post_events(port, token, event, clients=clients, seconds=seconds)
             self.out(f"  floor: GET {ingest_load.FLOOR_PATH} through the same gunicorn, {seconds / 2:g} s")
             floor = ingest_load.get_requests(port, token, clients=clients, seconds=seconds / 2)
+            self.out(f"  floor: no-op authenticated POST {ingest_load.BATCH_PATH} (empty batch), {seconds / 2:g} s")
+            noop = ingest_load.noop_posts(port, token, clients=clients, seconds=seconds / 2)
+            self.out(f"  batches of {ingest_load.BATCH_SIZE} events, {seconds:g} s")
+            batch = ingest_load.post_batches(port, token, lambda key: event(f"b-{key}"), clients=clients,
+                                             seconds=seconds)  # fmt: skip
         self.out(f"  raw inserts, {workers} connections, {seconds:g} s")
         raw = ingest_load.raw_inserts(self.db, raw_params, connections=workers, seconds=seconds)
         description = (
@@ -215,8 +226,12 @@ class Runner:
             f"{INGEST_HOSTS} host links, its activity entry and its ingest record in one INSERT statement, "
             f"autocommit, on {workers} connections (one per gunicorn worker). {seconds:g} s each."
         )
-        return {"app": app, "raw": raw, "floor": floor, "clients": clients, "workers": workers,
-                "path": ingest_load.EVENTS_PATH, "description": description}  # fmt: skip
+        description += (
+            f" Batches: {ingest_load.BATCH_SIZE} events per POST {ingest_load.BATCH_PATH} (one transaction per "
+            "event), counted in events; their latency is per request."
+        )
+        return {"app": app, "raw": raw, "floor": floor, "noop": noop, "batch": batch, "clients": clients,
+                "workers": workers, "path": ingest_load.EVENTS_PATH, "description": description}  # fmt: skip
 
     # --- the run ------------------------------------------------------------------------------------------
     def data_facts(self) -> dict:
@@ -248,6 +263,7 @@ class Runner:
         else:
             anchor, *plan = self.load_first()
         api, page, token, user = self.clients()
+        self.user = user
         rest_framework = dict(settings.REST_FRAMEWORK)
         rates = dict(rest_framework["DEFAULT_THROTTLE_RATES"], token="100000/s", user="100000/s")
         rest_framework["DEFAULT_THROTTLE_RATES"] = rates  # counted as usual, never refused
@@ -266,7 +282,7 @@ class Runner:
             self.out(f"Measuring every read at {self._count():,} changes")
             reads = self.reads(fx)
             if growth:
-                growth_results[f"{self._count():,} changes"] = reads[:3]
+                growth_results[f"{self._count():,} changes"] = reads[: 3 + metrics_reads.RESULTS]
             self.out("EXPLAIN")
             plans = self.explain(fx)
             data = self.data_facts()  # before the ingest adds its changes

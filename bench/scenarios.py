@@ -33,6 +33,9 @@ SERVICE = "service suspects_for_host"
 SUSPECTS_API = "GET /api/v1/hosts/{hostname}/suspects"
 WEEK_PAGE = "GET /calendar/?view=week&environment=prod"
 COLLISIONS_APP = "find_collisions"
+FLOORS = "floor: SELECT 1 and trivial endpoints"
+TRIVIAL_DRF = "GET /api/v1/environments/prod (trivial DRF)"
+PLAIN_VIEW = "GET /healthz (plain Django view)"
 
 
 @dataclass
@@ -218,9 +221,9 @@ def collisions(raw, fx: Fixture, budget: Budget) -> Result:
 def floors(raw, fx: Fixture, budget: Budget) -> Result:
     paths = {
         "raw SQL": lambda _: queries.run(raw, queries.SELECT_ONE),
-        "GET /api/v1/environments/prod (trivial DRF)": lambda _: _ok(fx.api.get("/api/v1/environments/prod")),
-        "GET /healthz (plain Django view)": lambda _: _ok(fx.api.get("/healthz")),
+        TRIVIAL_DRF: lambda _: _ok(fx.api.get("/api/v1/environments/prod")),
+        PLAIN_VIEW: lambda _: _ok(fx.api.get("/healthz")),
         "ORM: one host by primary key": lambda _: Host.objects.filter(pk=fx.quiet.pk).first(),
     }
     stats = compare(paths, [None], budget)
-    return Result("floor: SELECT 1 and trivial endpoints", "raw SQL", stats)
+    return Result(FLOORS, "raw SQL", stats)
