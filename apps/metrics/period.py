@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from django import forms
@@ -27,6 +28,11 @@ FREQUENCY_SCOPES = {"all": "All kinds", "release": "Releases only"}
 def local_midnight(day: date, zone: ZoneInfo) -> datetime:
     """The instant local ``day`` begins in ``zone``, as a UTC datetime."""
     return datetime.combine(day, time.min, tzinfo=zone).astimezone(UTC)
+
+
+@cache
+def _zone_names() -> frozenset[str]:
+    return frozenset(available_timezones())  # reads the tz database from disk: once
 
 
 def monday(day: date) -> date:
@@ -62,7 +68,7 @@ class MetricsForm(forms.Form):
         name = self.cleaned_data.get("tz", "").strip()
         if not name:
             return None
-        if name not in available_timezones():
+        if name not in _zone_names():
             raise forms.ValidationError(f"{name!r} is not a time zone name (such as Europe/Berlin).")
         try:
             return ZoneInfo(name)
