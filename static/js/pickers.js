@@ -28,6 +28,10 @@
       }
     });
     if (field) { field.classList.add("has-picker"); }
+    // Tom Select points the <label> at its own text box, which leaves the hidden original <select> (still in the
+    // accessibility tree) without a name: give it the label's words.
+    var label = select.id && document.querySelector('label[for="' + select.id + '-ts-control"]');
+    if (label && !select.hasAttribute("aria-label")) { select.setAttribute("aria-label", label.textContent.trim()); }
   }
 
   function enhanceAll(root) {

@@ -47,6 +47,7 @@ OVERFLOW = """() => {
 # Buttons, navigation links and form controls a finger must hit: at least 40 px tall (WCAG 2.5.8 asks 24).
 SMALL_TARGETS = """() => Array.from(document.querySelectorAll(
     "button, .btn, .topnav a, input:not([type=hidden]):not([type=checkbox]):not([type=radio]), select, textarea"))
+  .map(el => el.closest(".ts-control") || el)  // a picker's text box: the tap target is the whole control
   .filter(el => { const box = el.getBoundingClientRect(); return box.width > 0 && box.height > 0 && box.height < 39.5 &&
     getComputedStyle(el).visibility !== "hidden" && !el.closest(".sr-only, [hidden]"); })
   .slice(0, 6).map(el => {
