@@ -40,23 +40,31 @@ def _outcome_body(approval) -> dict:
     return to_slack(message) | {"replace_original": True}
 
 
+def _dict(value) -> dict:
+    """A payload part as a dict, {} for anything else: a malformed payload is refused, never a 500."""
+    return value if isinstance(value, dict) else {}
+
+
 def handle(payload: dict) -> tuple[int, dict | None]:
     """(HTTP status, JSON body or None for an empty 200)."""
     kind = payload.get("type")
     if kind == "block_actions":
         return _block_action(payload)
-    if kind == "view_submission" and (payload.get("view") or {}).get("callback_id") == slack.REJECT_CALLBACK:
+    if kind == "view_submission" and _dict(payload.get("view")).get("callback_id") == slack.REJECT_CALLBACK:
         return _reject_submission(payload)
     return 200, None  # other interactions (a link button, a closed modal) need nothing from us
 
 
 def _block_action(payload: dict) -> tuple[int, dict | None]:
-    slack_user = str((payload.get("user") or {}).get("id") or "")
+    slack_user = str(_dict(payload.get("user")).get("id") or "")
     response_url = str(payload.get("response_url") or "")
-    actions = payload.get("actions") or [{}]
-    action_id, value = str(actions[0].get("action_id") or ""), actions[0].get("value")
+    actions = payload.get("actions")
+    action = _dict(actions[0]) if isinstance(actions, list) and actions else {}
+    action_id, value = str(action.get("action_id") or ""), action.get("value")
     if action_id not in ("approve", "reject"):
         return 200, None
+    if not slack_user:
+        return 400, {"error": "The payload names no Slack user."}
     user = change = None
     try:
         user = services.user_for_slack(slack_user)
@@ -97,9 +105,9 @@ def _block_action(payload: dict) -> tuple[int, dict | None]:
 
 
 def _reject_submission(payload: dict) -> tuple[int, dict | None]:
-    slack_user = str((payload.get("user") or {}).get("id") or "")
+    slack_user = str(_dict(payload.get("user")).get("id") or "")
     try:
-        metadata = json.loads((payload.get("view") or {}).get("private_metadata") or "{}")
+        metadata = _dict(json.loads(str(_dict(payload.get("view")).get("private_metadata") or "{}")))
     except ValueError:
         metadata = {}
     note = slack.submitted_note(payload)

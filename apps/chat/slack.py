@@ -92,8 +92,10 @@ def reject_modal(*, slot_id: int, reference: str, title: str, response_url: str)
 
 
 def submitted_note(payload: dict) -> str:
-    values = ((payload.get("view") or {}).get("state") or {}).get("values") or {}
-    return str(((values.get(NOTE_BLOCK) or {}).get(NOTE_BLOCK) or {}).get("value") or "")
+    node = payload
+    for key in ("view", "state", "values", NOTE_BLOCK, NOTE_BLOCK):
+        node = node.get(key) if isinstance(node, dict) else None
+    return str(node.get("value") or "") if isinstance(node, dict) else ""
 
 
 def ephemeral(text: str) -> dict:

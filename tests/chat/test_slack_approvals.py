@@ -224,3 +224,32 @@ def test_the_approval_message_is_a_delivery_with_its_attempt_logged(team, make_c
     make_change()
     delivery = ChatDelivery.objects.get(channel=channel)
     assert delivery.status == DeliveryStatus.SENT and delivery.attempt_log.get().response_code == 200
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"type": "block_actions", "actions": "x", "user": []},
+        {"type": "block_actions", "actions": [{"action_id": "approve", "value": "nope"}], "user": {}},
+        {"type": "block_actions", "actions": [{"action_id": "approve", "value": "nope"}], "user": {"id": LEAD_SLACK}},
+        {"type": "view_submission", "view": {"callback_id": "reject_change", "private_metadata": "[1]", "state": 3}},
+        {"type": "view_submission", "view": "x"},
+        ["not", "an", "object"],
+    ],
+)
+def test_malformed_payloads_get_an_answer_not_a_500(linked_lead, payload, slack_post):
+    response = slack_post(payload)
+    assert response.status_code in (200, 400)
+    assert not Approval.objects.exists()
+
+
+def test_a_body_without_a_payload_field_is_a_400(client):
+    body = b"nothing=here"
+    response = client.generic(
+        "POST",
+        "/integrations/slack/interactivity",
+        body,
+        content_type="application/x-www-form-urlencoded",
+        headers=sign(body),
+    )
+    assert response.status_code == 400 and "payload" in response.json()["error"]
