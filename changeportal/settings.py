@@ -206,9 +206,6 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
 SESSION_COOKIE_HTTPONLY = True
-# Sessions read from the cache (written through to the database): a signed-in request, such as the bridge's poll
-# every 4 s, does not query the session table. The fail-soft cache falls back to the database during an outage.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # No script reads the CSRF cookie: htmx sends the token from the hx-headers attribute on <body>.
 CSRF_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

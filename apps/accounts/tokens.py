@@ -88,16 +88,20 @@ def find_usable_token(plaintext: str) -> ApiToken | None:
         return None
     digest = hash_token(plaintext)
     token = token_cache.cached_token(digest)
+    cached = token is not None
     if token is None:
         token = ApiToken.objects.select_related("user").filter(prefix=prefix).first()
         if token is None or not hmac.compare_digest(token.token_hash, digest):
             return None
-        token_cache.remember(token)
     now = timezone.now()
     if not token.is_usable(now) or not token.user.is_active:
         return None
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
-        token_cache.forget(token)  # the next request reads the new time with the row
+        if cached:
+            token_cache.forget(token)  # the next request reads the row again, with its new time
+            return token
+    if not cached:
+        token_cache.remember(token)
     return token
