@@ -22,7 +22,9 @@ from urllib.parse import urlencode
 from bench.measure import Stats
 
 EVENTS = "/api/v1/change-events"
-KINDS = ("post event", "suspects", "calendar week", "submit change")
+BATCH = "/api/v1/change-events/batch"
+BATCH_SIZE = 10
+KINDS = ("post event", "post batch", "suspects", "calendar week", "submit change")
 
 
 @dataclass
@@ -87,7 +89,9 @@ class Client:
         if status != 302:
             raise RuntimeError(f"Load client {self.number} could not log in: {status} {content[:300]!r}")
 
-    def _timed(self, kind: str, method: str, path: str, body: dict | None, expected: int) -> bool:
+    def _timed(
+        self, kind: str, method: str, path: str, body: dict | None, expected: int, answer: list | None = None
+    ) -> bool:
         headers = {"Authorization": f"Bearer {self.seeded['token']}"} if path.startswith("/api/") else {}
         data = None
         if body is not None:
@@ -96,6 +100,8 @@ class Client:
         try:
             status, content = self._send(method, path, data, headers)
             problem = "" if status == expected else f"HTTP {status}: {content[:300]!r}"
+            if answer is not None and not problem:
+                answer.append(content)
         except (OSError, http.client.HTTPException) as exc:
             status, problem = None, f"{exc.__class__.__name__}: {exc}"
         elapsed = (time.perf_counter() - started) * 1000
@@ -110,7 +116,7 @@ class Client:
                 stats.first_failure = f"{method} {path}: {problem}"
         return not problem
 
-    def post_event(self) -> None:
+    def _event(self) -> tuple[str, dict]:
         key = f"load-{self.run_id}-{self.number}-{self.sent}"
         self.sent += 1
         hosts = self.random.sample(self.seeded["hosts"], 2)
@@ -122,9 +128,28 @@ class Client:
             "environment": "prod",
             "kind": "release",
         }
+        return key, event
+
+    def post_event(self) -> None:
+        key, event = self._event()
         if self._timed("post event", "POST", EVENTS, event, 202):
             with self.lock:
                 self.outcome.acknowledged.append(key)
+
+    def post_batch(self) -> None:
+        """A batch of events; each one answered 202 in its result counts as acknowledged (and must be stored)."""
+        keyed = [self._event() for _ in range(BATCH_SIZE)]
+        answer: list[bytes] = []
+        if self._timed("post batch", "POST", BATCH, {"events": [event for _key, event in keyed]}, 200, answer):
+            results = json.loads(answer[0])["results"]
+            accepted = [keyed[item["index"]][0] for item in results if item["status"] == 202]
+            refused = [item for item in results if item["status"] != 202]
+            with self.lock:
+                self.outcome.acknowledged.extend(accepted)
+                if refused:  # a 200 batch with refused events is a failure too, not a quiet loss
+                    stats = self.outcome.kinds["post batch"]
+                    stats.other_failures += 1
+                    stats.first_failure = stats.first_failure or f"POST {BATCH}: event refused: {refused[0]}"
 
     def suspects(self) -> None:
         host = self.random.choice(self.seeded["hosts"])
@@ -149,7 +174,7 @@ class Client:
         self._timed("submit change", "POST", "/api/v1/changes", change, 201)
 
     def run(self, deadline: float) -> None:
-        steps = [self.post_event, self.suspects, self.post_event, self.calendar]
+        steps = [self.post_event, self.suspects, self.post_batch, self.post_event, self.calendar]
         rounds = 0
         while time.monotonic() < deadline:
             for step in ([self.submit_change] if rounds % 2 == 0 else []) + steps:
