@@ -72,6 +72,8 @@ class World:
             "api:pk": c["draft"].pk,
             "ingest:pk": o["integration_key"].pk,
             "chat:pk": o["chat_channel"].pk,
+            "metrics:slug": "change-fail-rate",
+            "metrics:name": "failing",
             "slug": o["team"].slug,
             "hostname": o["host"].hostname,
         }
@@ -90,6 +92,8 @@ class World:
             ("integration-keys", "id"): o["integration_key"].pk,
             ("services", "slug"): o["service"].slug,
             ("teams", "slug"): o["team"].slug,
+            ("metrics", "metric"): "change-fail-rate",
+            ("metrics", "name"): "failing",
         }
 
 
