@@ -103,11 +103,12 @@ def staff(db):
 def channel_for(lead, staff):
     """A channel saved through the service (URL encrypted), by the team's lead or, portal-wide, by staff."""
 
-    def _channel(url, *, kind="slack", team=None, topics=None, **fields):
+    def _channel(url, *, kind="slack", team=None, topics=None, actor=None, **fields):
         channel = ChatChannel(
             name=f"{kind} channel", kind=kind, team=team, topics=topics or list(ChatTopic.values), **fields
         )
-        return services.save_channel(actor=lead if team is not None else staff, channel=channel, url=url, via="ui")
+        actor = actor or (lead if team is not None else staff)
+        return services.save_channel(actor=actor, channel=channel, url=url, via="ui")
 
     return _channel
 
