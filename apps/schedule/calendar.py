@@ -2,8 +2,9 @@
 
 The templates place everything with CSS grid classes (``rs-N``/``rw-N`` rows, ``cs-N``/``cw-N`` columns,
 see static/css/calendar.css), so no inline style is needed. Busy days stay legible: a day column shows at
-most ``lanes`` side-by-side lanes and a month cell a few entries; the rest go behind a "+N more" disclosure,
-grouped by environment.
+most ``lanes`` side-by-side lanes, and a run of changes that needs more is folded into hourly stacks with a count
+that expand to their list (apps/schedule/density.py); a month cell lists a few entries and the rest go behind a
+"+N more" disclosure, grouped by environment.
 """
 
 from __future__ import annotations
@@ -15,13 +16,15 @@ from zoneinfo import ZoneInfo
 from django.utils.safestring import SafeString
 
 from apps.changes.freeze import FreezeOccurrence
+from apps.schedule.density import Stack, fold, mark_frozen
 from apps.schedule.slots import DayBounds, covered_days, day_bounds, pack_lanes, slot_range, wall_minutes
 from apps.schedule.visible import Entry, group_by_environment
 
 SLOT_MINUTES = 15
 SLOTS_PER_DAY = 24 * 60 // SLOT_MINUTES  # 96 rows of 15 minutes
 MIN_EVENT_SLOTS = 3  # a short change still gets room for its time and title
-WEEK_LANES = 4
+WEEK_LANES = 3  # a seventh of 1400 px holds three readable lanes; a busier run is stacked
+SLOTS_PER_HOUR = 60 // SLOT_MINUTES
 DAY_LANES = 10
 MONTH_VISIBLE = 3
 STRIP_ROWS = 3
@@ -81,6 +84,7 @@ class Day:
     in_period: bool
     segments: list = field(default_factory=list)  # shown in lanes (time grid) or in the list (month)
     overflow: list[Entry] = field(default_factory=list)
+    stacks: list[Stack] = field(default_factory=list)  # the time grid's dense runs, an hour each
     freezes: list[FreezeBlock] = field(default_factory=list)
     lanes: int = 1
     now_row: int | None = None
@@ -188,17 +192,27 @@ def build_time_grid(
         for index, start, end in covered_days(change.eff_start, change.eff_end, bounds):
             per_day[index].append(_segment(entry, start, end, bounds[index], zone))
     for column, segments in zip(columns, per_day, strict=True):
-        segments.sort(key=lambda segment: (segment.row, -segment.span, segment.entry.change.pk))
-        lanes = pack_lanes(segments, lambda segment: segment.row, lambda segment: segment.row + segment.span)
-        for segment, lane in zip(segments, lanes, strict=True):
+        folded = fold(
+            segments,
+            start=lambda segment: segment.row,
+            end=lambda segment: segment.row + segment.span,
+            order=lambda segment: (segment.row, -segment.span, segment.entry.change.pk),
+            lanes=max_lanes,
+            bucket=SLOTS_PER_HOUR,
+        )
+        for segment, lane in folded.shown:
             segment.lane = lane
-            if lane <= max_lanes:
-                column.segments.append(segment)
-            else:
-                column.overflow.append(segment.entry)
+            column.segments.append(segment)
+        column.segments.sort(key=lambda segment: (segment.row, segment.lane))
+        for stack in folded.stacks:
+            stack.label = f"{(stack.first - 1) // SLOTS_PER_HOUR:02d}:00"
+            stack.place = f"rs-{stack.first} rw-{stack.size}"
+        column.stacks = folded.stacks
         column.total += len(segments)
-        column.lanes = min(max(lanes, default=1), max_lanes)
+        column.lanes = folded.lanes
     _freeze_blocks(freezes, bounds, zone, columns)
+    for column in columns:
+        mark_frozen(column.stacks, [(b.row, b.row + b.span, b.occurrence.name) for b in column.freezes])
 
     strip: list[StripBar] = []
     strip_overflow: list[Entry] = []

@@ -2,7 +2,9 @@
 
 A change on three hosts appears in each of the three host lanes. Columns are wall-clock slots (15 minutes
 over a day, one hour over a week); overlapping changes in a group stack into sub-rows, at most
-``MAX_ROWS`` of them, the rest behind "+N more".
+``MAX_ROWS`` of them. A busier run (or a run of more than ``DAY_CROWD`` / ``WEEK_CROWD`` changes, which would
+be slivers) is folded into stacks, one per hour of a day or per day of a week, in a row of their own
+above the bars: "Thu 3 · 40 changes", expanding to the list (apps/schedule/density.py).
 """
 
 from __future__ import annotations
@@ -17,10 +19,13 @@ from django.utils.safestring import SafeString
 
 from apps.changes.freeze import FreezeOccurrence
 from apps.schedule.calendar import FreezeBlock
-from apps.schedule.slots import MINUTES_PER_DAY, day_bounds, pack_lanes, slot_range, wall_minutes
+from apps.schedule.density import Stack, fold, mark_frozen
+from apps.schedule.slots import MINUTES_PER_DAY, day_bounds, slot_range, wall_minutes
 from apps.schedule.visible import Entry, group_by_environment
 
 MAX_ROWS = 6
+WEEK_CROWD = 6
+DAY_CROWD = 8  # over a day a slot is ~10 px: a run of more than this many short changes is slivers too
 MAX_GROUPS = 100
 NONE_LABELS = {"team": "No team", "service": "No service", "environment": "No environment", "host": "No host"}
 
@@ -54,11 +59,12 @@ class Group:
     order: tuple
     bars: list[Bar] = field(default_factory=list)
     overflow: list[Entry] = field(default_factory=list)
+    stacks: list[Stack] = field(default_factory=list)  # in row 1 when there are any
     rows: int = 1
 
     @property
     def total(self) -> int:
-        return len(self.bars) + len(self.overflow)
+        return len(self.bars) + len(self.overflow) + sum(stack.count for stack in self.stacks)
 
     @property
     def overflow_groups(self) -> list[tuple[str, list[Entry]]]:
@@ -180,21 +186,34 @@ def build_timeline(
                 )
             )
     ordered = sorted(groups.values(), key=lambda item: item.order)
-    for item in ordered:
-        bars = sorted(members[item.label], key=lambda bar: (bar.col, -bar.cols, bar.entry.change.pk))
-        rows = pack_lanes(bars, lambda bar: bar.col, lambda bar: bar.col + bar.cols)
-        for bar, row in zip(bars, rows, strict=True):
-            bar.row = row
-            if row <= MAX_ROWS:
-                item.bars.append(bar)
-            else:
-                item.overflow.append(bar.entry)
-        item.rows = min(max(rows, default=1), MAX_ROWS)
+    week = len(days) > 1
+    bucket = axis.per_day if week else 60 // axis.slot_minutes  # a stack per day of a week, per hour of a day
+    for item in ordered[:MAX_GROUPS]:
+        folded = fold(
+            members[item.label],
+            start=lambda bar: bar.col,
+            end=lambda bar: bar.col + bar.cols,
+            order=lambda bar: (bar.col, -bar.cols, bar.entry.change.pk),
+            lanes=MAX_ROWS,
+            bucket=bucket,
+            crowd=WEEK_CROWD if week else DAY_CROWD,
+        )
+        offset = 1 if folded.stacks else 0
+        for bar, row in folded.shown:
+            bar.row = row + offset
+            item.bars.append(bar)
+        for stack in folded.stacks:
+            stack.label = ticks[(stack.first - 1) // bucket].label
+            stack.place = f"rs-1 cs-{stack.first} cw-{stack.size}"
+        item.stacks = folded.stacks
+        item.rows = (folded.lanes if folded.shown else 0) + offset or 1
 
     blocks = []
     for occurrence in freezes:
         col, cols = axis.columns(max(occurrence.start, axis.start), min(occurrence.end, axis.end))
         blocks.append(FreezeBlock(occurrence, row=1, span=1, col=col, cols=cols))
+    for item in ordered[:MAX_GROUPS]:
+        mark_frozen(item.stacks, [(block.col, block.col + block.cols, block.occurrence.name) for block in blocks])
     now_col = axis.columns(now, now)[0] if axis.start <= now < axis.end else None
     return Timeline(
         slots=axis.total,

@@ -71,8 +71,9 @@ def test_long_changes_and_overflow_lines_are_drawn_too(login, viewer):
     [bar] = links_of(body, long.pk)
     assert bar.startswith('<a class="ev bar cs-1 cw-4 rs-1 k-gray st-cancelled is-inactive" ')
     assert f'<span class="ev-time"><span class="ev-ref">CHG-{long.pk}</span></span>' in bar  # no start time
-    # Four lanes are shown; the last two of the six parallel changes are listed under "+2 more".
-    assert "<summary>+2 more</summary>" in body
+    # Six parallel changes need more lanes than a week column shows: they are one stack, 08:00, listing them all.
+    assert '<details class="stack rs-33 rw-4">' in body
+    assert '<span class="stack-when">08:00</span> <strong>6</strong>' in body
     hidden = busy[-1]
     line = re.search(rf'<li><a class="ev-line [^"]*" href="{hidden.get_absolute_url()}".*?</li>', body, re.DOTALL)[0]
     text = f'<span class="mono">Wed 08:00</span> CHG-{hidden.pk} busy &lt;5&gt; <span class="muted">· Draft</span>'

@@ -83,9 +83,12 @@ def test_busy_lane_keeps_a_bounded_height(login, viewer):
     client = login(viewer)
     line = timeline(client, date="2026-11-18", span="day", group="host")
     [group] = line.groups
-    assert group.rows == MAX_ROWS and len(group.bars) == MAX_ROWS and len(group.overflow) == 4
+    # More parallel changes than rows: one stack at 09:00 reaching to 11:00, in one row, with all ten.
+    assert group.rows == 1 and group.bars == [] and group.total == MAX_ROWS + 4
+    [stack] = group.stacks
+    assert (stack.label, stack.first, stack.size, stack.count) == ("09:00", 37, 8, MAX_ROWS + 4)
     body = client.get(URL, {"view": "timeline", "date": "2026-11-18", "span": "day", "group": "host"}).content
-    assert b"<summary>+4 more</summary>" in body
+    assert b'<details class="stack rs-1 cs-37 cw-8 stack-collides">' in body  # one host: they all collide
 
 
 @pytest.mark.django_db
