@@ -12,7 +12,7 @@ from django.db.models import Q
 from apps.changes.models import Change
 from apps.chat.choices import ChatTopic
 from apps.chat.formats import Message, render
-from apps.chat.messages import change_message, incident_message
+from apps.chat.messages import change_message, incident_message, top_suspects
 from apps.chat.models import ChatChannel, ChatDelivery
 from apps.events.choices import EventType
 from apps.events.models import OutboxEvent
@@ -75,10 +75,12 @@ def create_deliveries(event: OutboxEvent) -> list[int]:
     incident: Message | None = None
     suspect_teams: set[int] = set()
     if event.event_type == EventType.INCIDENT_OPENED:
-        incident = incident_message(event.payload)
-        suspect_teams = set(
-            Change.objects.filter(reference_in(incident)).exclude(team=None).values_list("team_id", flat=True)
+        # The portal-wide channels, and the channels of the teams whose changes are the top suspects.
+        suspects = (
+            top_suspects(event.payload["incident"]["id"]) if (event.payload.get("incident") or {}).get("id") else []
         )
+        incident = incident_message(event.payload, suspects)
+        suspect_teams = {change.team_id for change in suspects if change.team_id}
     created = []
     for channel, topic in _channels(_team_ids(change, topics, suspect_teams), topics):
         if incident is not None:
@@ -101,8 +103,3 @@ def create_deliveries(event: OutboxEvent) -> list[int]:
         if is_new and held_until is None:
             created.append(delivery.pk)
     return created
-
-
-def reference_in(message: Message) -> Q:
-    ids = [int(item.label.split("-", 1)[1]) for item in message.items if item.label.startswith("CHG-")]
-    return Q(pk__in=ids)

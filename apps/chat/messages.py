@@ -90,7 +90,7 @@ def decided_message(change: Change, *, zone, outcome: str, still_open: bool) -> 
     return message
 
 
-def _top_suspects(incident_id: int) -> list[Item]:
+def top_suspects(incident_id: int) -> list[Change]:
     incident = django_apps.get_model("incidents", "Incident").objects.filter(pk=incident_id).first()
     if incident is None:
         return []
@@ -99,21 +99,23 @@ def _top_suspects(incident_id: int) -> list[Item]:
     except Exception:  # noqa: BLE001 - a message without suspects beats no message about the incident
         logger.warning("Could not rank the suspects of incident %s for chat", incident_id, exc_info=True)
         return []
-    return [
-        Item(
-            text=suspect.change.title,
-            url=settings.SITE_URL + suspect.change.get_absolute_url(),
-            label=suspect.change.reference,
-            detail=suspect.summary,
-        )
-        for suspect in report.suspects[:TOP_SUSPECTS]
-    ]
+    for suspect in report.suspects:
+        suspect.change.suspect_summary = suspect.summary
+    return [suspect.change for suspect in report.suspects[:TOP_SUSPECTS]]
 
 
-def incident_message(payload: dict) -> Message:
+def incident_message(payload: dict, suspects: list[Change]) -> Message:
     incident = payload.get("incident") or {}
     where = ", ".join((incident.get("hosts") or [])[:5] + (incident.get("services") or [])[:5])
-    items = _top_suspects(incident["id"]) if incident.get("id") else []
+    items = [
+        Item(
+            text=change.title,
+            url=settings.SITE_URL + change.get_absolute_url(),
+            label=change.reference,
+            detail=getattr(change, "suspect_summary", ""),
+        )
+        for change in suspects
+    ]
     return Message(
         headline="Incident opened",
         reference=str(incident.get("reference") or "incident"),

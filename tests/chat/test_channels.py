@@ -227,9 +227,13 @@ def test_an_incident_is_posted_with_its_top_suspects(
     started = timezone.now()
     suspect = make_change(hosts=[host], start=started - timedelta(minutes=30), title="Upgrade nginx")
     channel_for(chat_receiver.url("/inc"), kind="slack", topics=[ChatTopic.INCIDENT_OPENED])
+    channel_for(chat_receiver.url("/suspect-team"), kind="mattermost", team=team, topics=[ChatTopic.INCIDENT_OPENED])
     with django_capture_on_commit_callbacks(execute=True):
         open_incident(actor=lead, title="5xx on web07 <!here>", started_at=started, severity="sev2", hosts=[host])
     [body] = chat_receiver.bodies("/inc")
     raw = str(body)
     assert "Incident opened" in raw and "&lt;!here&gt;" in raw and "<!here>" not in raw
     assert "Top suspects" in raw and suspect.reference in raw
+    # The team whose change is a top suspect hears it in its own channel too.
+    [team_body] = chat_receiver.bodies("/suspect-team")
+    assert "Upgrade nginx" in team_body["attachments"][0]["text"]
