@@ -4,15 +4,36 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('events', '0003_email_lease'),
+        ("events", "0003_email_lease"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='outboxevent',
-            name='event_type',
-            field=models.CharField(choices=[('change.created', 'Change created (form or API)'), ('change.recorded', 'Unplanned change recorded from a change event'), ('change.submitted', 'Change submitted for approval'), ('change.reapproval_requested', 'Re-approval requested after a material edit'), ('change.approved', 'Change approved'), ('change.rejected', 'Change rejected'), ('change.decision', 'Approval decision recorded'), ('change.started', 'Change started'), ('change.completed', 'Change completed'), ('change.failed', 'Change failed'), ('change.backed_out', 'Change backed out'), ('change.cancelled', 'Change cancelled'), ('change.host_states', 'Per-host execution states recorded'), ('approval.reminder', 'Approval reminder'), ('approval.emergency_overdue', 'Emergency change awaiting retroactive approval'), ('incident.opened', 'Incident opened'), ('incident.resolved', 'Incident resolved'), ('chat.channel_unhealthy', 'A chat channel keeps failing (its owner is emailed)')], max_length=64),
+            model_name="outboxevent",
+            name="event_type",
+            field=models.CharField(
+                choices=[
+                    ("change.created", "Change created (form or API)"),
+                    ("change.recorded", "Unplanned change recorded from a change event"),
+                    ("change.submitted", "Change submitted for approval"),
+                    ("change.reapproval_requested", "Re-approval requested after a material edit"),
+                    ("change.approved", "Change approved"),
+                    ("change.rejected", "Change rejected"),
+                    ("change.decision", "Approval decision recorded"),
+                    ("change.started", "Change started"),
+                    ("change.completed", "Change completed"),
+                    ("change.failed", "Change failed"),
+                    ("change.backed_out", "Change backed out"),
+                    ("change.cancelled", "Change cancelled"),
+                    ("change.host_states", "Per-host execution states recorded"),
+                    ("approval.reminder", "Approval reminder"),
+                    ("approval.emergency_overdue", "Emergency change awaiting retroactive approval"),
+                    ("incident.opened", "Incident opened"),
+                    ("incident.resolved", "Incident resolved"),
+                    ("chat.channel_unhealthy", "A chat channel keeps failing (its owner is emailed)"),
+                ],
+                max_length=64,
+            ),
         ),
     ]
