@@ -84,7 +84,8 @@ class MetricsForm(forms.Form):
         return self.now.astimezone(self.zone).date()
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         end = data.get("end") or self.today
         start = data.get("start") or end - timedelta(days=DEFAULT_DAYS - 1)
         if "start" in self.errors or "end" in self.errors:

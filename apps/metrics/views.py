@@ -58,7 +58,7 @@ def metrics_csv(request, slug: str):
         raise Http404("No such metric.")
     form, query = _form(request)
     if query is None:
-        errors = "; ".join(f"{name}: {' '.join(messages)}" for name, messages in form.errors.items())
+        errors = "; ".join(f"{name}: {' '.join(str(m) for m in messages)}" for name, messages in form.errors.items())
         return HttpResponse(f"Bad parameters: {errors}", status=400, content_type="text/plain; charset=utf-8")
     response = HttpResponse(to_csv(metric, build_report(query)), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{slug}-{query.first}-{query.last}.csv"'

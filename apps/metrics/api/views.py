@@ -10,7 +10,9 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.accounts.models import Team
 from apps.changes.models import Change
+from apps.inventory.models import Environment
 from apps.metrics import accuracy_section, sets
 from apps.metrics.durations import Spread
 from apps.metrics.period import MetricsForm, MetricsQuery
@@ -34,7 +36,7 @@ PARAMETERS = [
 def _query(request) -> MetricsQuery:
     form = MetricsForm(request.query_params, zone=timezone.get_current_timezone(), now=timezone.now())
     if not form.is_valid():
-        raise ValidationError({name: list(messages) for name, messages in form.errors.items()})
+        raise ValidationError({name: [str(message) for message in messages] for name, messages in form.errors.items()})
     return MetricsQuery.from_form(form)
 
 
@@ -131,8 +133,10 @@ class MetricView(APIView):
 
 
 class ListedChangeSerializer(serializers.ModelSerializer):
-    team = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    environment = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    team: serializers.SlugRelatedField[Team] = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    environment: serializers.SlugRelatedField[Environment] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
     reference = serializers.CharField(read_only=True)
     url = serializers.CharField(source="get_absolute_url", read_only=True)
 
