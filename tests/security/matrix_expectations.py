@@ -73,6 +73,8 @@ UI_GET = {
     "incidents:start_backout": POST_ONLY,
     "incidents:record_rollback": POST_ONLY,
     "incidents:complete_backout": POST_ONLY,
+    "incidents:record_finding": POST_ONLY,
+    "incidents:withdraw_finding": POST_ONLY,
     "bridge:lookup": SIGNED_IN,
     "bridge:host_search": SIGNED_IN,
     "bridge:host_suspects": SIGNED_IN,
@@ -135,6 +137,13 @@ API = {
     "v1_incidents_list": READ,
     "v1_incidents_retrieve": READ,
     "incident_suspects": READ,
+    "incident_findings": READ,
+    "incident_finding": READ,
+    # Any participant records a finding (an empty body: 400 after the check); withdrawing someone else's needs
+    # staff or a team lead (the matrix's finding was recorded by the admin).
+    "incident_finding_record": (401, 400, 400, 400, 400, 403, 403),
+    "incident_finding_withdraw": (401, 403, 403, 200, 200, 403, 403),
+    "change_findings": READ,
     "metrics": READ,
     "metric": READ,
     "metric_changes": READ,
@@ -151,6 +160,7 @@ API = {
 # The ingest service checks the right to record changes after validating the event, so the matrix sends a valid
 # one: an allowed role gets 202 (rolled back with the test), a viewer 403.
 API_BODIES = {
+    "incident_finding_withdraw": {"note": "Matrix: it was not"},
     "change_events_create": {
         "payload": {"summary": "Matrix deploy", "source": "matrix"},
         "hosts": ["mweb01.prod"],

@@ -29,6 +29,7 @@ from apps.changes.models import ChangeTemplate
 from apps.chat.choices import ChatKind
 from apps.chat.models import ChatAttempt, ChatChannel, ChatDelivery, SlackAction, SlackUserLink
 from apps.events.models import EmailNotification, OutboxEvent
+from apps.incidents import findings
 from apps.incidents import services as incident_services
 from apps.ingest.keys import create_integration_key
 from apps.ingest.models import IngestKind, IngestRecord
@@ -69,6 +70,8 @@ class World:
             "incidents:pk": o["incident"].pk,
             "incidents:change_pk": c["in_progress"].pk,
             "incidents:backout_pk": o["backout"].pk,
+            "incidents:finding_pk": o["finding"].pk,
+            "finding_id": o["finding"].pk,
             "api:pk": c["draft"].pk,
             "ingest:pk": o["integration_key"].pk,
             "chat:pk": o["chat_channel"].pk,
@@ -89,6 +92,7 @@ class World:
             ("freeze-windows", "id"): o["freeze"].pk,
             ("hosts", "hostname"): o["host"].hostname,
             ("incidents", "id"): o["incident"].pk,
+            ("incidents", "finding_id"): o["finding"].pk,
             ("integration-keys", "id"): o["integration_key"].pk,
             ("services", "slug"): o["service"].slug,
             ("teams", "slug"): o["team"].slug,
@@ -169,6 +173,16 @@ def build_world() -> World:
     backout = incident_services.start_backout(
         incident=incident, change=world.changes["completed"], actor=lead, note="Redeploy 2.3.9."
     )
+    # A finding recorded while it was mitigated, kept when it was reopened; and a resolved incident to record on.
+    incident_services.set_incident_status(incident=incident, status="mitigated", actor=users["viewer"])
+    finding = findings.record_finding(
+        incident=incident, change=world.changes["in_progress"], role="confirmed_cause", actor=users["admin"], note="x"
+    )
+    incident = incident_services.set_incident_status(incident=incident, status="open", actor=users["viewer"])
+    resolved = incident_services.open_incident(
+        actor=users["viewer"], title="Earlier errors", started_at=timezone.now(), severity="sev3", hosts=hosts
+    )
+    resolved = incident_services.set_incident_status(incident=resolved, status="resolved", actor=users["viewer"])
     event = OutboxEvent.objects.filter(event_type="incident.opened").first() or OutboxEvent.objects.first()
     endpoint = WebhookEndpoint.objects.create(name="matrix", url="https://hooks.example.com/in", secret="s" * 32)
     world.objects = {
@@ -179,6 +193,8 @@ def build_world() -> World:
         "host": hosts[0],
         "incident": incident,
         "backout": backout,
+        "finding": finding,
+        "resolved_incident": resolved,
         "freeze": FreezeWindowFactory(name="Matrix freeze"),
         "template": ChangeTemplate.objects.create(
             name="Matrix template", title="Rotate logs", environment=environment("prod"), team=team

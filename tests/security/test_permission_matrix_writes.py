@@ -5,6 +5,7 @@ or the bridge's refusal message) and a snapshot of every project table is unchan
 request does change it, so the snapshot would see a write that slipped through.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -45,7 +46,7 @@ def snapshot() -> dict:
 class Write:
     name: str
     refused: dict
-    data: dict = field(default_factory=dict)
+    data: dict | Callable[[object], dict] = field(default_factory=dict)
     allowed: str | None = None  # a role whose same request writes (None: a form too large to fill here)
     target: str = ""  # which objects fill the URL
 
@@ -61,11 +62,17 @@ class Write:
             "suspect": {"pk": o["incident"].pk, "change_pk": c["in_progress"].pk},
             "ops_suspect": {"pk": o["incident"].pk, "change_pk": c["ops_in_progress"].pk},
             "backout": {"pk": o["incident"].pk, "backout_pk": o["backout"].pk},
+            "resolved_incident": {"pk": o["resolved_incident"].pk},
+            "finding": {"pk": o["incident"].pk, "finding_pk": o["finding"].pk},
             "integration_key": {"pk": o["integration_key"].pk},
             "chat_channel": {"pk": o["chat_channel"].pk},
             "": {},
         }[self.target]
         return reverse(self.name, kwargs=kwargs)
+
+    def body(self, world) -> dict:
+        # A body naming an object of the world (a change by its number) is built from it.
+        return self.data(world) if callable(self.data) else self.data
 
     def id(self) -> str:
         return f"{self.name}[{self.target}]" if self.target else self.name
@@ -156,6 +163,21 @@ WRITES = [
         "backout",
     ),
     Write("incidents:complete_backout", {"anonymous": LOGIN, "viewer": 403}, {"note": "Done"}, "requester", "backout"),
+    # Findings: any participant records one; withdrawing another's needs staff or a lead (the admin recorded it).
+    Write(
+        "incidents:record_finding",
+        ANON,
+        lambda world: {"role": "fixed_by", "change": world.changes["completed"].reference, "note": "Review"},
+        "viewer",
+        "resolved_incident",
+    ),
+    Write(
+        "incidents:withdraw_finding",
+        {"anonymous": LOGIN, "viewer": 403, "requester": 403},
+        {"note": "It was not"},
+        "lead",
+        "finding",
+    ),
 ]
 
 
@@ -179,7 +201,7 @@ def test_every_post_only_page_has_a_write_case():
 def test_refused_write_changes_nothing(world, write, role):
     client = ui_client(world, role)
     before = snapshot()
-    response = client.post(write.url(world), write.data)
+    response = client.post(write.url(world), write.body(world))
     assert_status(response, write.refused[role], f"POST {write.url(world)} as {role}")
     assert snapshot() == before
 
@@ -190,7 +212,7 @@ def test_allowed_write_is_written(world, write):
     """The control: the same request by a role that may make it does write, so the snapshot can see writes."""
     client = ui_client(world, write.allowed)
     before = snapshot()
-    response = client.post(write.url(world), write.data)
+    response = client.post(write.url(world), write.body(world))
     assert response.status_code in (200, 302), (response.status_code, response.content[:300])
     assert snapshot() != before
 
