@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from django.db import connection
+from django.db import connection, reset_queries
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -75,11 +75,17 @@ def poll(raw, fx: Fixture, budget: Budget, user) -> Result:
         note(argument)
         after_note(argument)
 
+    # Each request empties the query log when it starts (request_started): begin the capture on an empty log too,
+    # or CaptureQueriesContext slices the new log from the old one's length and misses the first queries.
+    reset_queries()
     with CaptureQueriesContext(connection) as quiet:
         nothing_new(None)
+    quiet_count = len(quiet.captured_queries)  # now: captured_queries reads the live log, which later requests empty
     note(None)
+    reset_queries()
     with CaptureQueriesContext(connection) as busy:
         after_note(None)
+    busy_count = len(busy.captured_queries)
     paths = {
         MARKER_RAW: lambda _: raw.execute(marker_sql(), [target.pk]).fetchall(),
         NOTHING_NEW: nothing_new,
@@ -87,7 +93,7 @@ def poll(raw, fx: Fixture, budget: Budget, user) -> Result:
         AFTER_NOTE: noted_poll,
     }
     stats = compare(paths, [None], budget)
-    counts = {NOTHING_NEW: len(quiet.captured_queries), AFTER_NOTE: len(busy.captured_queries)}
+    counts = {NOTHING_NEW: quiet_count, AFTER_NOTE: busy_count}
     hosts = target.hosts.count()
     note_text = (
         f"incident on {fx.busy.hostname} ({hosts} host), started {fx.times[0]:%Y-%m-%d %H:%M} UTC; "

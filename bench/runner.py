@@ -29,15 +29,16 @@ from apps.accounts.choices import TokenScope
 from apps.accounts.models import Team, TeamMembership, UserProfile
 from apps.accounts.tokens import create_api_token
 from apps.inventory.models import Host
-from bench import bridge, ingest_load, load, queries, report, scenarios
+from bench import axes, bridge, ingest_load, load, queries, report, scenarios
 from bench import metrics as metrics_reads
 from bench.generate import DAY, HISTORY_COLUMNS, INVENTORY_COLUMNS, SCALES, History, World
 from bench.measure import Budget
 
-BUDGETS = {  # (suspects, week page, collisions, floors, bridge poll)
-    "full": (Budget(10, 12, 10), Budget(3, 6, 8), Budget(20, 10, 30), Budget(50, 10, 50), Budget(5, 8, 10)),
-    "tiny": (Budget(2, 2, 3), Budget(1, 2, 2), Budget(2, 2, 3), Budget(2, 2, 5), Budget(1, 2, 2)),
-}
+BUDGETS = {  # (suspects, week page, collisions, floors, bridge poll, other growth axes)
+    "full": (Budget(10, 12, 10), Budget(3, 6, 8), Budget(20, 10, 30), Budget(50, 10, 50), Budget(5, 8, 10),
+             Budget(4, 6, 8)),
+    "tiny": (Budget(2, 2, 3), Budget(1, 2, 2), Budget(2, 2, 3), Budget(2, 2, 5), Budget(1, 2, 2), Budget(1, 2, 2)),
+}  # fmt: skip
 BENCH_USER = "bench"
 INGEST_HOSTS = 5
 
@@ -128,7 +129,7 @@ class Runner:
         return api, page, token, user
 
     def reads(self, fx: scenarios.Fixture, *, growth_only: bool = False) -> list[scenarios.Result]:
-        suspects_budget, week_budget, collision_budget, floor_budget, _poll_budget = self.budgets
+        suspects_budget, week_budget, collision_budget, floor_budget, *_rest = self.budgets
         results = []
         for which in ("busy", "quiet"):
             self.out(f"  suspects, {which} host")
@@ -283,6 +284,8 @@ class Runner:
             reads = self.reads(fx)
             if growth:
                 growth_results[f"{self._count():,} changes"] = reads[: 3 + metrics_reads.RESULTS]
+            self.out("Growth along other axes")
+            axis_rows, axis_text = axes.measure(fx, self.budgets[5], self.out, user_id=user.pk)
             self.out("EXPLAIN")
             plans = self.explain(fx)
             data = self.data_facts()  # before the ingest adds its changes
@@ -291,7 +294,8 @@ class Runner:
         machine["load average at the end"] = " ".join(f"{value:.2f}" for value in os.getloadavg())
         return report.Run(
             scale=self.scale.name, date=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), machine=machine,
-            data=data, reads=reads, growth=growth_results, ingest=ingest, explain=plans,
+            data=data, reads=reads, growth=growth_results, ingest=ingest, explain=plans, axes=axis_rows,
+            axes_text=axis_text,
         )  # fmt: skip
 
     def _count(self) -> int:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 import psycopg
-from django.db import connection
+from django.db import connection, reset_queries
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
@@ -136,6 +136,7 @@ def _captured(call: Callable[[object], object], params: list) -> tuple[int, list
     """The SQL of one app call per parameter (to replay it raw), and the query count of the first."""
     statements = []
     for argument in params:
+        reset_queries()  # a request empties the log as it starts: the capture must start from an empty one too
         with CaptureQueriesContext(connection) as captured:
             call(argument)
         statements.append([query["sql"] for query in captured.captured_queries])

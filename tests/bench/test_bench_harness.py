@@ -30,17 +30,26 @@ def test_bench_at_tiny_scale_writes_its_tables(tmp_path):
     text = output.read_text()
     assert "Hand-written note." in text and "old table" not in text  # only the generated block is replaced
     assert text.count("<!-- bench:begin -->") == 1 and text.count("<!-- bench:end -->") == 1
-    for heading in ("### Targets", "### Every path", "### Ingest", "### Growth", "### EXPLAIN"):
+    for heading in ("### Targets", "### Every path", "### Ingest", "### Growth", "### Growth along other axes",
+                    "### EXPLAIN"):  # fmt: skip
         assert heading in text
     for path in (
         "GET /api/v1/hosts/{hostname}/suspects",
         "GET /calendar/?view=week&environment=prod",
         "find_collisions",
+        "GET /incidents/{pk}/live/ (poll, nothing new)",
+        "GET /incidents/{pk}/live/ (poll after a new note)",
+        "framework floor: GET /api/v1/environments/prod (trivial DRF) ÷ GET /healthz (plain Django view)",
     ):
         assert path in text
     assert "Index Only Scan using changehost_host_time" in text  # suspects and collisions use the covering index
     # The ingest rows: events went through (a redirect or a refusal would be counted as errors, not events).
-    for label in ("app: POST through gunicorn", "floor: trivial authenticated GET through the same gunicorn"):
+    for label in (
+        "app: POST through gunicorn",
+        "floor: trivial authenticated GET through the same gunicorn",
+        "floor: no-op authenticated POST (empty batch, 400) through the same gunicorn",
+        "app: batches of 100 events through gunicorn",
+    ):
         [row] = [line for line in text.splitlines() if line.startswith(f"| {label} |")]
         _label, per_second, events, errors, *_latency = (cell.strip() for cell in row.strip("|").split("|"))
         assert int(events) > 0 and int(errors) == 0, row
