@@ -12,9 +12,14 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
 from django.http import QueryDict
+from django.test.utils import CaptureQueriesContext
 
+from apps.changes import windows
+from apps.changes.models import Change, ChangeHost
 from apps.metrics.period import MetricsForm
+from tests.factories import HostFactory
 from tests.metrics.conftest import PERIOD, at, report_for
 
 pytestmark = pytest.mark.django_db
@@ -175,3 +180,21 @@ def _querydict(data: dict) -> QueryDict:
     for key, value in data.items():
         query.setlist(key, value if isinstance(value, list) else [value])
     return query
+
+
+def test_a_fixed_number_of_queries_whatever_the_history(history):
+    """Aggregates, not a query per change: more deployments (with hosts, findings, backouts) cost no query more."""
+    with CaptureQueriesContext(connection) as before:
+        report_for(PERIOD)
+    c1 = history.changes["c1"]
+    for n in range(5):
+        extra = Change.objects.create(
+            title=f"extra {n}", status=c1.status, environment=c1.environment, team=c1.team, kind=c1.kind,
+            planned_start=c1.planned_start, planned_end=c1.planned_end, actual_start=c1.actual_start,
+            actual_end=c1.actual_end, created=c1.created,
+        )  # fmt: skip
+        ChangeHost.objects.bulk_create(windows.host_links(extra, [HostFactory()]))
+    with CaptureQueriesContext(connection) as after:
+        report = report_for(PERIOD)
+    assert report.totals.deployments == 13
+    assert len(after.captured_queries) == len(before.captured_queries) <= 12
