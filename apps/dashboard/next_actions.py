@@ -10,6 +10,7 @@ from datetime import datetime
 from django.urls import reverse
 
 from apps.approvals.inbox import inbox_count
+from apps.changes import permissions
 from apps.changes.choices import ChangeStatus
 from apps.changes.models import Change
 from apps.incidents.choices import IncidentStatus
@@ -62,5 +63,9 @@ def next_actions_for(user, *, now: datetime) -> list[NextAction]:
             NextAction(f"{change.reference} is still a draft.", change.get_absolute_url(), "submit it", "submit")
         )
     if len(actions) <= 1:
-        actions.append(NextAction("Planning work?", reverse("changes:change_create"), "request a change", "plan"))
+        if permissions.can_create(user):
+            actions.append(NextAction("Planning work?", reverse("changes:change_create"), "request a change", "plan"))
+        else:  # no team yet: requesting would be refused, reading is not
+            calendar = reverse("schedule:calendar")
+            actions.append(NextAction("See what is planned.", calendar, "open the calendar", "plan"))
     return actions[:MAX_LINES]

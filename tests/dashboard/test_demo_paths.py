@@ -82,3 +82,10 @@ class TestDemoPaths:
             page = dashboard_as(client, demo, username)
             assert page.count('<li class="next-') >= 2, username
             client.logout()
+
+    def test_a_login_without_a_team_is_not_offered_a_change_request_it_would_be_refused(self, client, demo):
+        page = dashboard_as(client, demo, "viewer")
+        assert reverse("changes:change_create") not in page
+        assert "open the calendar" in page
+        client.logout()
+        assert reverse("changes:change_create") in dashboard_as(client, demo, "admin")

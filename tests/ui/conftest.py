@@ -92,8 +92,10 @@ def walker(chromium, live_server):
     """``walker(width)`` → (page, log): a fresh context at that width with axe and the CSP recorder loaded."""
     contexts = []
 
-    def _open(width: int, height: int = 900) -> tuple[Page, PageLog]:
-        context = chromium.new_context(base_url=live_server.url, viewport={"width": width, "height": height})
+    def _open(width: int, height: int = 900, javascript: bool = True) -> tuple[Page, PageLog]:
+        context = chromium.new_context(
+            base_url=live_server.url, viewport={"width": width, "height": height}, java_script_enabled=javascript
+        )
         context.add_init_script(script=RECORD_CSP)
         context.add_init_script(path=str(AXE))
         contexts.append(context)

@@ -34,14 +34,22 @@ OVERFLOW = """() => {
   const root = document.documentElement;
   if (root.scrollWidth <= root.clientWidth) { return []; }
   const limit = root.clientWidth;
-  return Array.from(document.querySelectorAll("body *")).filter(el => {
-    const box = el.getBoundingClientRect();
-    return box.width > 0 && box.right > limit + 1 && !el.closest(".table-wrap, [data-scroll-x]") &&
-      !(el.parentElement && el.parentElement.getBoundingClientRect().right > limit + 1);
-  }).slice(0, 5).map(el => `${el.tagName.toLowerCase()}${el.id ? "#" + el.id : ""}` +
-    `${el.className && typeof el.className === "string" ? "." + el.className.trim().split(/\\s+/).join(".") : ""}` +
-    ` (right edge ${Math.round(el.getBoundingClientRect().right)} > ${limit})`).concat(
-    [`page ${root.scrollWidth} px wide in a ${limit} px window`]);
+  // Clipped by a scrolling ancestor, unless positioned out of it (an absolute element escapes a static scroller).
+  const clipped = el => {
+    if (["absolute", "fixed"].includes(getComputedStyle(el).position)) { return false; }
+    for (let up = el.parentElement; up && up !== document.body; up = up.parentElement) {
+      if (getComputedStyle(up).overflowX !== "visible") { return true; }
+    }
+    return false;
+  };
+  const wide = new Set(Array.from(document.querySelectorAll("body *")).filter(el =>
+    el.getBoundingClientRect().right > limit + 1 && !clipped(el)));
+  const classes = el => typeof el.className === "string" && el.className.trim() ?
+    "." + el.className.trim().split(/\\s+/).join(".") : "";
+  const describe = el => `${el.tagName.toLowerCase()}${el.id ? "#" + el.id : ""}${classes(el)}` +
+    ` (right edge ${Math.round(el.getBoundingClientRect().right)} > ${limit})`;
+  return Array.from(wide).filter(el => !wide.has(el.parentElement)).slice(0, 5).map(describe)
+    .concat([`page ${root.scrollWidth} px wide in a ${limit} px window`]);
 }"""
 
 # Buttons, navigation links and form controls a finger must hit: at least 40 px tall (WCAG 2.5.8 asks 24).
@@ -171,3 +179,12 @@ def test_keyboard_menu_focus_and_the_theme_choice(walker, demo_lead):
     page.emulate_media(media="print")
     assert page.evaluate(background) == "rgb(255, 255, 255)"
     assert not log.take()
+
+    # Without JavaScript the phone gets no Menu button: the links wrap below the brand, all reachable.
+    bare, _ = walker(PHONE, javascript=False)
+    log_in(bare, demo_lead)
+    bare.goto(reverse("dashboard:home"))
+    assert not bare.locator(".nav-toggle").is_visible()
+    assert bare.locator("nav[aria-label=Main] a").count() >= 7
+    assert all(link.is_visible() for link in bare.locator("nav[aria-label=Main] a").all())
+    assert bare.evaluate("() => document.documentElement.scrollWidth <= document.documentElement.clientWidth")
