@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "apps.events",
     "apps.ingest",
     "apps.webhooks",
+    "apps.chat",
     "apps.notifications",
     "apps.metrics",
     "apps.dashboard",
@@ -163,6 +164,8 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {
     "drain-outbox": {"task": "apps.events.tasks.drain_outbox", "schedule": 30.0},
     "retry-webhooks": {"task": "apps.webhooks.tasks.retry_webhook_deliveries", "schedule": 30.0},
+    "retry-chat": {"task": "apps.chat.tasks.retry_chat_deliveries", "schedule": 30.0},
+    "chat-digests": {"task": "apps.chat.tasks.post_daily_digests", "schedule": 15 * 60.0},
     "remind-approvers": {"task": "apps.approvals.tasks.remind_approvers", "schedule": 15 * 60.0},
     "flag-overdue-emergencies": {"task": "apps.approvals.tasks.flag_overdue_emergencies", "schedule": 5 * 60.0},
 }
@@ -333,6 +336,13 @@ WEBHOOK_LEASE_MARGIN_SECONDS = env_int("WEBHOOK_LEASE_MARGIN_SECONDS", 30)
 # Webhook and chat URLs may not point at loopback, private, link-local or CGNAT addresses unless this is on (a
 # self-hosted Mattermost on the internal network); cloud metadata addresses are refused always (apps/platform/outbound.py).
 OUTBOUND_ALLOW_PRIVATE = env_bool("OUTBOUND_ALLOW_PRIVATE", False)
+# Chat channels (apps/chat): a channel is marked failing, and its owner emailed once, after this many failed
+# attempts in a row. Slack interactivity (approve/reject buttons) needs the app's signing secret; the reject note's
+# modal needs a bot token (views.open), sent to SLACK_API_URL.
+CHAT_UNHEALTHY_AFTER = env_int("CHAT_UNHEALTHY_AFTER", 5)
+SLACK_SIGNING_SECRET = env_str("SLACK_SIGNING_SECRET")
+SLACK_BOT_TOKEN = env_str("SLACK_BOT_TOKEN")
+SLACK_API_URL = env_str("SLACK_API_URL", "https://slack.com/api")
 # A pipeline's execution report is flagged when it ran further than this outside the change's planned window.
 EXECUTION_WINDOW_BUFFER_MINUTES = env_int("EXECUTION_WINDOW_BUFFER_MINUTES", 30)
 # PagerDuty change events carry no dedup key: the same body with the same key within this window is a retry.

@@ -24,7 +24,7 @@ CLOCK_SECONDS = 60
 
 
 @cache
-def _sql() -> str:
+def marker_sql() -> str:
     def per_incident(model, *aggregates: str) -> list[str]:
         table = model._meta.db_table
         return [f"(SELECT {aggregate} FROM {table} WHERE incident_id = i.id)" for aggregate in aggregates]
@@ -48,7 +48,7 @@ def _sql() -> str:
 def live_marker(incident_id: int, *, now: datetime | None = None) -> str | None:
     """The bridge's marker (16 hex characters), or None when there is no such incident."""
     with connection.cursor() as cursor:
-        cursor.execute(_sql(), [incident_id])
+        cursor.execute(marker_sql(), [incident_id])
         row = cursor.fetchone()
     if row is None:
         return None
