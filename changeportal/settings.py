@@ -334,7 +334,8 @@ OUTBOX_DRAIN_GRACE_SECONDS = env_int("OUTBOX_DRAIN_GRACE_SECONDS", 20)
 WEBHOOK_FIRST_RETRY_SECONDS = env_int("WEBHOOK_FIRST_RETRY_SECONDS", 30)
 WEBHOOK_LEASE_MARGIN_SECONDS = env_int("WEBHOOK_LEASE_MARGIN_SECONDS", 30)
 # Webhook and chat URLs may not point at loopback, private, link-local or CGNAT addresses unless this is on (a
-# self-hosted Mattermost on the internal network); cloud metadata addresses are refused always (apps/platform/outbound.py).
+# self-hosted Mattermost on the internal network); cloud metadata addresses are refused always
+# (apps/platform/outbound.py).
 OUTBOUND_ALLOW_PRIVATE = env_bool("OUTBOUND_ALLOW_PRIVATE", False)
 # Chat channels (apps/chat): a channel is marked failing, and its owner emailed once, after this many failed
 # attempts in a row. Slack interactivity (approve/reject buttons) needs the app's signing secret; the reject note's
