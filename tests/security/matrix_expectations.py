@@ -28,6 +28,8 @@ UI_GET = {
     "accounts:api_token_revoke": POST_ONLY,
     "accounts:feed_token_regenerate": POST_ONLY,
     "accounts:feed_token_revoke": POST_ONLY,
+    "accounts:saved_view_create": POST_ONLY,
+    "accounts:saved_view_delete": POST_ONLY,
     "accounts:team_list": SIGNED_IN,
     "accounts:team_detail": SIGNED_IN,
     "schedule:calendar": SIGNED_IN,

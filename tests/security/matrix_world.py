@@ -17,7 +17,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from apps.accounts.choices import TokenScope
-from apps.accounts.services import regenerate_feed_token
+from apps.accounts.services import create_saved_view, regenerate_feed_token
 from apps.accounts.tokens import create_api_token
 from apps.approvals import services as approval_services
 from apps.approvals.models import ApprovalPolicy
@@ -210,6 +210,7 @@ def build_world() -> World:
         ),
         "feed_token": regenerate_feed_token(user=requester),
         "requester_read_token": create_api_token(user=requester, name="ro", scope=TokenScope.READ).token,
+        "requester_saved_view": create_saved_view(user=requester, page="calendar", name="Ops week", query="team=ops"),
         "integration_key": create_integration_key(
             actor=lead, name="Matrix pipeline", environment=environment("prod"), team=team
         ).key,

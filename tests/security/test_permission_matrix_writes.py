@@ -58,6 +58,7 @@ class Write:
             "in_progress": {"pk": c["in_progress"].pk},
             "ops": {"pk": c["ops_in_progress"].pk},
             "token": {"pk": o["requester_read_token"].pk},
+            "saved_view": {"pk": o["requester_saved_view"].pk},
             "incident": {"pk": o["incident"].pk},
             "suspect": {"pk": o["incident"].pk, "change_pk": c["in_progress"].pk},
             "ops_suspect": {"pk": o["incident"].pk, "change_pk": c["ops_in_progress"].pk},
@@ -134,6 +135,15 @@ WRITES = [
         "chat_channel",
     ),
     Write("chat:slack_link", ANON, {"slack_user_id": "U0VIEWER01"}, "viewer"),
+    Write("accounts:saved_view_create", ANON, {"name": "Mine", "page": "changes", "query": "kind=patch"}, "viewer"),
+    # Someone else's saved view is not found (404), like a token.
+    Write(
+        "accounts:saved_view_delete",
+        {"anonymous": LOGIN, "viewer": 404, "lead": 404, "admin": 404},
+        {},
+        "requester",
+        "saved_view",
+    ),
     Write("accounts:feed_token_regenerate", ANON, {}, "requester"),
     Write("accounts:feed_token_revoke", ANON, {}, "requester"),
     Write("accounts:profile", ANON, {"time_zone": "Europe/Paris"}, "viewer"),

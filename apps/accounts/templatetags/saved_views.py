@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from django import forms, template
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
+from django.utils.text import capfirst
 
 from apps.accounts.choices import SavedViewPage
 from apps.accounts.models import SavedView
@@ -53,7 +54,8 @@ def filter_chips(form: forms.Form, params: QueryDict, *, dropped: tuple[str, ...
             for key in dropped:
                 rest.pop(key, None)
             label = labels.get(value, value)
-            chips.append(Chip(name, str(field.label or name), value, label, rest.urlencode()))
+            # django-filter may label a filter by its model field's lower-case verbose name: capitalised, as on the form
+            chips.append(Chip(name, capfirst(str(form[name].label)), value, label, rest.urlencode()))
     return chips
 
 
