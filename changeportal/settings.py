@@ -116,6 +116,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+# PostgreSQL's JIT compiles any query its planner costs high, and the metrics' GROUP BYs over 90 days of changes
+# cost high: at 1M changes the report spent 1.0 of its 1.2 s compiling (docs/benchmarks.md). Our queries are short,
+# so JIT stays off for the app's connections (POSTGRES_JIT=true turns it back on).
+POSTGRES_JIT = env_bool("POSTGRES_JIT", False)
+
+
+def _postgres_options(database: dict) -> None:
+    if database["ENGINE"] == "django.db.backends.postgresql" and not POSTGRES_JIT:
+        database.setdefault("OPTIONS", {})["options"] = "-c jit=off"
+
+
+_postgres_options(DATABASES["default"])
 # A read replica for the GET-only API and the feeds (apps/platform/replica.py); the test run mirrors it to default.
 DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL")
 if DATABASE_REPLICA_URL:
@@ -123,6 +135,7 @@ if DATABASE_REPLICA_URL:
         DATABASE_REPLICA_URL, conn_max_age=env_int("CONN_MAX_AGE", 60), conn_health_checks=True
     )
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    _postgres_options(DATABASES["replica"])
     DATABASE_ROUTERS = ["apps.platform.replica.ReplicaRouter"]
     MIDDLEWARE.append("apps.platform.replica.ReplicaReadsMiddleware")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
