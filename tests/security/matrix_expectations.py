@@ -107,6 +107,8 @@ API = {
     "v1_approvals_list": READ,
     "v1_approvals_retrieve": READ,
     "change_events_create": (401, 403, 202, 202, 202, 403, 403),
+    # A batch answers 200 with each event's own status; the right to record changes is checked before any event.
+    "change_events_batch": (401, 403, 200, 200, 200, 403, 403),
     "v1_changes_list": READ,
     "v1_changes_create": CHANGE_WRITE,
     "v1_changes_retrieve": READ,
@@ -161,14 +163,16 @@ API = {
 
 # The ingest service checks the right to record changes after validating the event, so the matrix sends a valid
 # one: an allowed role gets 202 (rolled back with the test), a viewer 403.
+MATRIX_EVENT = {
+    "payload": {"summary": "Matrix deploy", "source": "matrix"},
+    "hosts": ["mweb01.prod"],
+    "environment": "prod",
+    "dedup_key": "matrix-event",
+}
 API_BODIES = {
     "incident_finding_withdraw": {"note": "Matrix: it was not"},
-    "change_events_create": {
-        "payload": {"summary": "Matrix deploy", "source": "matrix"},
-        "hosts": ["mweb01.prod"],
-        "environment": "prod",
-        "dedup_key": "matrix-event",
-    },
+    "change_events_create": MATRIX_EVENT,
+    "change_events_batch": {"events": [MATRIX_EVENT]},
 }
 
 

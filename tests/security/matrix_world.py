@@ -77,6 +77,8 @@ class World:
             "chat:pk": o["chat_channel"].pk,
             "metrics:slug": "change-fail-rate",
             "metrics:name": "failing",
+            "api:name": "failing",
+            "api:metric": "change-fail-rate",
             "slug": o["team"].slug,
             "hostname": o["host"].hostname,
         }
