@@ -64,7 +64,7 @@ def test_pages_need_a_login(client, incident):
 def test_navigation_has_the_host_search_and_incidents(login, outsider):
     page = login(outsider).get(reverse("incidents:incident_list")).content.decode()
     assert 'id="nav-host-search"' in page and 'hx-get="/bridge/search/"' in page
-    assert f'href="{reverse("incidents:incident_list")}" class="active">Incidents' in page
+    assert f'href="{reverse("incidents:incident_list")}" class="active" aria-current="page">Incidents' in page
 
 
 def test_type_ahead_links_to_each_hosts_suspects_and_escapes(login, outsider, web01):
