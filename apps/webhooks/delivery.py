@@ -9,6 +9,7 @@ WEBHOOK_MAX_ATTEMPTS. A claimed attempt and its result are two short transaction
 a receiver is slow.
 """
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -32,7 +33,7 @@ class Request:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-class Kind:
+class Kind(ABC):
     """What the engine needs to know about one kind of delivery. Subclasses set the models and override the hooks."""
 
     delivery_model: type[BaseDelivery]
@@ -43,11 +44,14 @@ class Kind:
         """Why the delivery's target no longer takes messages ('' when it does): the delivery fails unsent."""
         return ""
 
+    @abstractmethod
     def request(self, delivery) -> Request:
-        raise NotImplementedError
+        """The HTTP request that delivers it: URL, body and headers (signed, formatted for the receiver)."""
 
     def after_attempt(self, delivery, result: sender.SendResult) -> None:
-        """Called in the recording transaction, after the delivery row is saved (e.g. a channel's health)."""
+        """Called in the recording transaction, after the delivery row is saved (e.g. a channel's health).
+        Optional: a kind with nothing to update afterwards keeps this no-op."""
+        return None
 
 
 def retry_delay(attempts: int, retry_after: float | None = None) -> timedelta:

@@ -17,6 +17,7 @@ from apps.events.choices import DeliveryStatus
 from tests.factories import HostFactory, environment
 
 pytestmark = pytest.mark.django_db
+# A Slack-shaped hook URL; its "secretTAIL" end is what the masked display may show, the rest must never be.
 HOOK = "https://hooks.slack.com/services/T000/B000/XXXXXXXXXXXXsecretTAIL"
 
 
