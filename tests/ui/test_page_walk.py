@@ -170,7 +170,9 @@ def test_keyboard_menu_focus_and_the_theme_choice(walker, demo_lead):
     # The profile's colour scheme beats the device's: dark chosen, dark shown on a light device; print stays light.
     page.goto(reverse("accounts:profile"))
     page.select_option("#id_theme", "dark")
-    page.locator("#id_theme").evaluate("select => select.form.requestSubmit()")
+    # The submit is a navigation: wait for it to finish before reading the new page.
+    with page.expect_navigation():
+        page.locator("#id_theme").evaluate("select => select.form.requestSubmit()")
     page.wait_for_load_state()
     page.emulate_media(color_scheme="light")
     background = "() => getComputedStyle(document.body).backgroundColor"
