@@ -50,6 +50,8 @@ SCALES = {
     "tiny": Scale("tiny", hosts=300, services=12, per_day=100, days=30, future_days=3),
     "small": Scale("small", hosts=10_000, services=100, per_day=PER_DAY, days=110, future_days=14),
     "default": Scale("default", hosts=10_000, services=100, per_day=PER_DAY, days=1095, future_days=14),
+    # Issue #17's optional run: 10M changes (~50M host links) on five times the inventory.
+    "large": Scale("large", hosts=50_000, services=500, per_day=10 * PER_DAY, days=1095, future_days=14),
 }
 
 # (slug, share of hosts, share of changes, mean hosts per change)

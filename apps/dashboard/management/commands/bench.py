@@ -22,7 +22,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--scale", choices=sorted(SCALES), default="default", help="tiny, small (100k) or default (1M)"
+            "--scale", choices=sorted(SCALES), default="default", help="tiny, small (100k), default (1M) or large (10M)"
         )
         parser.add_argument(
             "--output", type=Path, default=settings.BASE_DIR / "docs" / "benchmarks.md", help="Markdown file to write"
