@@ -16,6 +16,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
+from django.utils.safestring import SafeString
+
+from apps.schedule import markup
 from apps.schedule.slots import pack_lanes
 
 T = TypeVar("T")
@@ -45,6 +48,11 @@ class Stack(Generic[T]):
     @property
     def collisions(self) -> int:
         return sum(1 for item in self.items if getattr(item, "entry", item).collisions)
+
+    @property
+    def html(self) -> SafeString:
+        """The stack as a ``<details>`` that expands to its list (built in Python, see apps/schedule/markup.py)."""
+        return markup.stack_html(self)
 
 
 @dataclass
