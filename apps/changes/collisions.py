@@ -31,6 +31,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from operator import itemgetter
 from typing import NamedTuple
 
 from django.conf import settings
@@ -252,27 +253,24 @@ def collisions_among(
 
     ``hosts`` and ``services``: the names, by id, of the hosts and services those changes are linked to.
     """
-    by_key: dict[tuple[str, int], list[tuple[int, int, int]]] = defaultdict(list)  # (start µs, end µs, change id)
-    labels: dict[tuple[str, int], str] = {}  # "host web01"
+    labelled: list[tuple[str, list[tuple[int, int, int]]]] = []  # ("host web01", its (start µs, end µs, change id))
     for kind, names in ((HOSTS, hosts), (SERVICES, services)):
         if not names:
             continue
+        by_id: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
         for key_id, change_id, eff_start, eff_end in _links(kind, list(names), start=start, end=end, detailed=False):
-            key = (kind.label, key_id)
-            by_key[key].append((eff_start, eff_end, change_id))
-            labels[key] = f"{kind.label} {names[key_id]}"
+            by_id[key_id].append((eff_start, eff_end, change_id))
+        # A host or service with one change on it pairs nothing.
+        labelled.extend((f"{kind.label} {names[key_id]}", rows) for key_id, rows in by_id.items() if len(rows) > 1)
+    labelled.sort(key=itemgetter(0))  # what two changes share is listed hosts first, each by name
 
     found: dict[int, dict[int, list[str]]] = defaultdict(dict)
-    for key in sorted(by_key, key=labels.__getitem__):
-        label = labels[key]
-        for first, second in _pairs(by_key[key]):
-            for one, other in ((first, second), (second, first)):
-                if one in change_ids:
-                    others = found[one]
-                    if other in others:
-                        others[other].append(label)
-                    else:
-                        others[other] = [label]
+    for label, intervals in labelled:
+        for first, second in _pairs(intervals):
+            if first in change_ids:
+                found[first].setdefault(second, []).append(label)
+            if second in change_ids:
+                found[second].setdefault(first, []).append(label)
     return {
         change_id: [Collision(other_id, tuple(via)) for other_id, via in sorted(others.items())]
         for change_id, others in found.items()
