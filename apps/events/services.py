@@ -24,3 +24,12 @@ def publish_event(*, event_type: str, payload: dict, dedup_key: str | None = Non
         return OutboxEvent.objects.get(dedup_key=dedup_key)
     enqueue_on_commit(dispatch_task(), event.pk)
     return event
+
+
+def publish_events(*, event_type: str, payloads: list[dict]) -> list[OutboxEvent]:
+    """``publish_event`` for many events without dedup keys: one insert, each dispatched once the caller commits."""
+    events = OutboxEvent.objects.bulk_create([OutboxEvent(event_type=event_type, payload=p) for p in payloads])
+    task = dispatch_task()
+    for event in events:
+        enqueue_on_commit(task, event.pk)
+    return events

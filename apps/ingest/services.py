@@ -168,42 +168,64 @@ def _origin(event: ChangeEvent) -> str:
     return f"{origin} via the integration key “{event.integration.name}”" if event.integration else origin
 
 
-def _record_unplanned(actor, event: ChangeEvent) -> tuple[Change, list[Host], list[str], list[str]]:
+def _may_record(actor) -> None:
     # An integration key is its own authority (leads and staff issue them): the system records for it. A person
     # must be able to create changes.
     if not actor.is_system and not permissions.can_create(actor.user):
         raise ChangeForbidden("Only staff or members of a team can record changes.")
+
+
+def _environment_required() -> ValidationError:
+    valid = ", ".join(Environment.objects.order_by("order").values_list("slug", flat=True))
+    return ValidationError(
+        {"environment": f"Required when the hosts do not all belong to one known environment. Valid: {valid}."}
+    )
+
+
+def _unplanned_note(event: ChangeEvent) -> str:
+    return f"Recorded from a change event (ingest) {_origin(event)}; it was never submitted or approved."
+
+
+def _unplanned_fields(event: ChangeEvent, environment: Environment) -> dict:
+    """The fields of the unplanned change an event records (record_unplanned_change's ``fields``)."""
+    return {
+        "title": event.summary[:200],
+        "summary": _summary(event),
+        "kind": event.kind or "other",
+        "artifact": event.artifact,
+        "links": event.links,
+        "environment": environment,
+        "team": event.team,
+        "status": event.status,
+        "is_unplanned": True,
+        "planned_start": event.started_at,
+        "planned_end": max(event.ended_at or event.started_at, event.started_at + MIN_DURATION),
+        "actual_start": event.started_at,
+        "actual_end": event.ended_at if event.status != "in_progress" else None,
+    }
+
+
+def _unplanned_warnings(change: Change, hosts: list[Host], environment: Environment) -> list[str]:
+    warnings = [f"Recorded as unplanned change {change.reference}: no planned change was referenced."]
+    return warnings + _other_environment_warning(hosts, environment)
+
+
+def _record_unplanned(actor, event: ChangeEvent) -> tuple[Change, list[Host], list[str], list[str]]:
+    _may_record(actor)
     known = _known_hosts(event.hostnames)
     environment = _environment_of(event, known)
     if environment is None:
-        valid = ", ".join(Environment.objects.order_by("order").values_list("slug", flat=True))
-        raise ValidationError(
-            {"environment": f"Required when the hosts do not all belong to one known environment. Valid: {valid}."}
-        )
+        raise _environment_required()
     hosts, created = _hosts(event.hostnames, environment, known)
-    ended = event.ended_at if event.status != "in_progress" else None
     change = record_unplanned_change(
         actor=actor,
         hosts=hosts,
         host_states=event.host_states(hosts),
         services=event.services,
-        note=f"Recorded from a change event (ingest) {_origin(event)}; it was never submitted or approved.",
-        title=event.summary[:200],
-        summary=_summary(event),
-        kind=event.kind or "other",
-        artifact=event.artifact,
-        links=event.links,
-        environment=environment,
-        team=event.team,
-        status=event.status,
-        is_unplanned=True,
-        planned_start=event.started_at,
-        planned_end=max(event.ended_at or event.started_at, event.started_at + MIN_DURATION),
-        actual_start=event.started_at,
-        actual_end=ended,
+        note=_unplanned_note(event),
+        **_unplanned_fields(event, environment),
     )
-    warnings = [f"Recorded as unplanned change {change.reference}: no planned change was referenced."]
-    return change, hosts, created, warnings + _other_environment_warning(hosts, environment)
+    return change, hosts, created, _unplanned_warnings(change, hosts, environment)
 
 
 def _record_report(actor, event: ChangeEvent) -> tuple[Change, list[Host], list[str], list[str]]:
@@ -241,6 +263,36 @@ def _recent_duplicate(event: ChangeEvent) -> IngestRecord | None:
     )
 
 
+def _outcome(
+    actor, event: ChangeEvent, change: Change, hosts: list[Host], created: list[str], warnings: list[str]
+) -> tuple[list[str], list[str]]:
+    """The event's answer (warnings, unverified hosts), auditing the hosts it created."""
+    warnings = event.notes + warnings
+    if created:
+        warnings.append(f"Unknown hosts created as unverified: {', '.join(created)}.")
+        new = set(created)
+        note = f"First seen in a change event {_origin(event)} for {change.reference}."
+        inventory_services.record_first_seen(
+            actor=actor, hosts=[host for host in hosts if host.hostname in new], note=note
+        )
+    return warnings, sorted(host.hostname for host in hosts if not host.is_verified)
+
+
+def _ingest_record(actor, event: ChangeEvent, change: Change, unverified: list[str], warnings: list[str]):
+    return IngestRecord(
+        dedup_key=event.dedup_key or None,
+        kind=IngestKind.EXECUTION if event.change is not None else IngestKind.UNPLANNED,
+        change=change,
+        actor=actor.user,
+        integration=event.integration,
+        fingerprint=event.fingerprint,
+        source=event.source[:255],
+        payload=event.raw,
+        unverified_hosts=unverified,
+        warnings=warnings,
+    )
+
+
 def ingest_change_event(*, actor, event: ChangeEvent) -> IngestResult:
     """``actor``: the caller (a user), or the system acting for an integration key (Actor.automatic)."""
     actor = as_actor(actor)
@@ -255,27 +307,8 @@ def ingest_change_event(*, actor, event: ChangeEvent) -> IngestResult:
                     return _replay(record)
             record_fn = _record_report if event.change is not None else _record_unplanned
             change, hosts, created, warnings = record_fn(actor, event)
-            warnings = event.notes + warnings
-            if created:
-                warnings.append(f"Unknown hosts created as unverified: {', '.join(created)}.")
-                new = set(created)
-                note = f"First seen in a change event {_origin(event)} for {change.reference}."
-                inventory_services.record_first_seen(
-                    actor=actor, hosts=[host for host in hosts if host.hostname in new], note=note
-                )
-            unverified = sorted(host.hostname for host in hosts if not host.is_verified)
-            IngestRecord.objects.create(
-                dedup_key=event.dedup_key or None,
-                kind=IngestKind.EXECUTION if event.change is not None else IngestKind.UNPLANNED,
-                change=change,
-                actor=actor.user,
-                integration=event.integration,
-                fingerprint=event.fingerprint,
-                source=event.source[:255],
-                payload=event.raw,
-                unverified_hosts=unverified,
-                warnings=warnings,
-            )
+            warnings, unverified = _outcome(actor, event, change, hosts, created, warnings)
+            _ingest_record(actor, event, change, unverified, warnings).save()
     except IntegrityError as exc:
         # The same dedup_key committed by a concurrent request: answer as for a retry.
         record = _recorded(event.dedup_key)

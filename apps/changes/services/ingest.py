@@ -8,7 +8,8 @@ warnings.
 """
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -21,7 +22,7 @@ from apps.changes.choices import ActivityAction, HostExecutionState
 from apps.changes.events import MAX_HOSTS_IN_PAYLOAD as MAX_HOSTS
 from apps.changes.events import change_payload
 from apps.changes.exceptions import ChangeForbidden
-from apps.changes.models import Change, ChangeActivity, ChangeHost
+from apps.changes.models import Change, ChangeActivity, ChangeHost, ChangeService
 from apps.changes.services import review
 from apps.changes.services.audit import activity_entry, audit_value, record_activity
 from apps.changes.services.execution import HostState, apply_host_states
@@ -67,6 +68,19 @@ def _describe_outcomes(states: Mapping[str, str]) -> str:
     return ", ".join(parts)
 
 
+def new_unplanned_change(*, actor, **fields) -> Change:
+    """The unsaved change record_unplanned_change would save, validated (ValidationError when it cannot be)."""
+    change = Change(**fields)
+    if change.status not in state_machine.RECORDED_STATUSES:
+        allowed = ", ".join(sorted(state_machine.RECORDED_STATUSES))
+        raise ValidationError({"status": f"A change recorded after the fact is one of {allowed}, not {change.status}."})
+    actor = as_actor(actor)
+    if change.requester_id is None and actor.user is not None:
+        change.requester = actor.user
+    change.full_clean(exclude=["eff_start", "eff_end", *_INSTANCE_FIELDS], validate_constraints=False)
+    return change
+
+
 @transaction.atomic(savepoint=False)
 def record_unplanned_change(
     *,
@@ -85,23 +99,44 @@ def record_unplanned_change(
     The ingest path runs once per pipeline event, so it skips what create_change needs only for edits: a new
     change has no links to diff, no savepoint (the caller's transaction rolls back as a whole), no existence
     query per foreign key, and no query per CHECK constraint (Change.clean checks the same orders in Python).
-    Whatever create_change gains on creation (an event, another row) must be added here too.
+    Whatever create_change gains on creation (an event, another row) must be added here too, and to
+    ``unplanned_rows`` (which the batch path, apps.changes.services.ingest_bulk, shares).
     """
-    host_states = host_states or {}
-    change = Change(**fields)
-    if change.status not in state_machine.RECORDED_STATUSES:
-        allowed = ", ".join(sorted(state_machine.RECORDED_STATUSES))
-        raise ValidationError({"status": f"A change recorded after the fact is one of {allowed}, not {change.status}."})
     actor = as_actor(actor)
-    if change.requester_id is None and actor.user is not None:
-        change.requester = actor.user
-    change.full_clean(exclude=["eff_start", "eff_end", *_INSTANCE_FIELDS], validate_constraints=False)
+    change = new_unplanned_change(actor=actor, **fields)
     change.needs_freeze_exception = bool(review.freezes_hit(change))
     change.save()
+    rows = unplanned_rows(change, actor=actor, hosts=hosts, host_states=host_states or {}, services=services, note=note)
+    if rows.service_links:
+        Change.services.through.objects.bulk_create(rows.service_links)
+    ChangeHost.objects.bulk_create(rows.host_links)
+    ChangeActivity.objects.bulk_create(rows.entries)
+    publish_event(event_type=EventType.CHANGE_RECORDED, payload=rows.payload(change))
+    return change
+
+
+@dataclass
+class UnplannedRows:
+    """The rows that go with a saved unplanned change: its links, its activity entries, its event's payload."""
+
+    service_links: list[ChangeService]
+    host_links: list[ChangeHost]
+    entries: list[ChangeActivity]
+    payload: Callable[[Change], dict]
+
+
+def unplanned_rows(
+    change: Change,
+    *,
+    actor,
+    hosts: Iterable[Host],
+    host_states: Mapping[Host, HostState],
+    services: Iterable[Service],
+    note: str,
+) -> UnplannedRows:
+    """The link rows (through apps.changes.windows), entries and event of a change that has its id and window."""
+    actor = as_actor(actor)
     unique_services = {service.pk: service for service in services}
-    if unique_services:
-        through = Change.services.through
-        through.objects.bulk_create(windows.service_links(change, unique_services.values()))
     unique_hosts = {host.pk: host for host in [*hosts, *host_states]}
     by = actor.user
     links = windows.host_links(change, unique_hosts.values())
@@ -109,7 +144,6 @@ def record_unplanned_change(
         reported = host_states.get(link.host)
         if reported is not None and reported.state != HostExecutionState.PENDING:
             link.state, link.state_changed_at, link.state_changed_by = reported.state, reported.at or change.eff_end, by
-    ChangeHost.objects.bulk_create(links)
     added = sorted(host.hostname for host in unique_hosts.values())
     entries = [
         activity_entry(
@@ -132,21 +166,25 @@ def record_unplanned_change(
                 changes={name: {"before": HostExecutionState.PENDING, "after": s} for name, s in states.items()},
             )
         )
-    ChangeActivity.objects.bulk_create(entries)
     at = {link.host.hostname: link.state_changed_at for link in links if link.state != HostExecutionState.PENDING}
-    publish_event(
-        event_type=EventType.CHANGE_RECORDED,
-        payload=change_payload(change, hostnames=added, services=[s.name for s in unique_services.values()])
-        | {
+    service_names = [s.name for s in unique_services.values()]
+
+    def payload(saved: Change) -> dict:
+        return change_payload(saved, hostnames=added, services=service_names) | {
             "host_states": {
                 name: {"state": states[name], "at": moment.isoformat() if (moment := at[name]) else None}
                 for name in sorted(states)[:MAX_HOSTS]
             },
             "actor": by.get_username() if by is not None else None,
             "note": note,
-        },
+        }
+
+    return UnplannedRows(
+        service_links=windows.service_links(change, unique_services.values()),
+        host_links=links,
+        entries=entries,
+        payload=payload,
     )
-    return change
 
 
 # The note of the activity entry recording hosts an execution report added to a planned change: the metrics

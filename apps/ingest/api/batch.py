@@ -1,10 +1,13 @@
 """POST /api/v1/change-events/batch: up to ``MAX_BATCH`` change events in one request, one result per event.
 
-Each event is read by the same serializer and recorded by the same service as POST /api/v1/change-events, so
-validation, dedup (``dedup_key``; a key repeated inside the batch is a duplicate of its first event) and unknown
-hosts behave the same. **One transaction per event**: an event that fails (400, 403, 409) is reported in its
-result and undoes nothing of the others; the answer is 200 with every event's own status. A batch that is not a
-list of 1–500 events is refused whole: 400 (not a list, empty), 413 (more than ``MAX_BATCH``).
+Each event is read by the same serializer as POST /api/v1/change-events and gets the answer that endpoint would
+give it, sent after the events before it: the same validation, dedup (``dedup_key``; a key repeated inside the
+batch is a duplicate of its first recorded event) and unknown hosts (apps.ingest.services_bulk). **Transactions:**
+a run of events recording unplanned changes is written in one transaction, after every event of it was checked on
+its own; an event that fails (400, 403, 409) is reported in its result and undoes nothing of the others; an
+execution report (``change``) is recorded in its own transaction, in its place. The answer is 200 with every
+event's own status. A batch that is not a list of 1–500 events is refused whole: 400 (not a list, empty), 413
+(more than ``MAX_BATCH``).
 """
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -15,7 +18,8 @@ from rest_framework.views import APIView
 
 from apps.changes.api.views import CanCreateChange
 from apps.ingest.api.serializers import ChangeEventAcceptedSerializer, ChangeEventSerializer
-from apps.ingest.services import ingest_change_event
+from apps.ingest.services import ChangeEvent, IngestResult
+from apps.ingest.services_bulk import ingest_change_events
 from apps.platform.api.exceptions import json_exception_handler
 from apps.platform.api.parsers import BoundedJSONParser
 from apps.platform.api.permissions import WRITE
@@ -65,27 +69,41 @@ def _failure(exc: Exception) -> tuple[int, object]:
     return response.status_code, response.data
 
 
-def record_event(user, raw) -> dict:
-    """One event of a batch, as POST /change-events would answer it (status and body)."""
-    try:
-        if not isinstance(raw, dict):
-            raise serializers.ValidationError({"non_field_errors": ["An event is a JSON object."]})
-        body = ChangeEventSerializer(data=raw, context={"idempotency_key": ""})
-        body.is_valid(raise_exception=True)
-        result = ingest_change_event(actor=user, event=body.to_event(raw=raw))
-    except (serializers.ValidationError, DjangoValidationError, DomainError) as exc:
-        code, detail = _failure(exc)
+def _answer(outcome, dedup_key) -> dict:
+    if not isinstance(outcome, IngestResult):
+        code, detail = _failure(outcome)
         return {"status": code, "errors": detail}
     answer = {
         "status": "success",
-        "change": result.change.pk,
-        "reference": result.change.reference,
-        "duplicate": result.duplicate,
-        "dedup_key": body.validated_data["dedup_key"],
-        "unverified_hosts": result.unverified_hosts,
-        "warnings": result.warnings,
+        "change": outcome.change.pk,
+        "reference": outcome.change.reference,
+        "duplicate": outcome.duplicate,
+        "dedup_key": dedup_key,
+        "unverified_hosts": outcome.unverified_hosts,
+        "warnings": outcome.warnings,
     }
     return {"status": status.HTTP_202_ACCEPTED, "result": answer}
+
+
+def record_events(user, raws: list) -> list[dict]:
+    """The events of a batch, each as POST /change-events would answer it (status and body), in order."""
+    answers: list[dict | None] = [None] * len(raws)
+    valid: list[tuple[int, ChangeEvent, str | None]] = []
+    # The lookups of the batch's serializers (environments, routing keys): one query per distinct value.
+    lookups: dict = {}
+    for index, raw in enumerate(raws):
+        try:
+            if not isinstance(raw, dict):
+                raise serializers.ValidationError({"non_field_errors": ["An event is a JSON object."]})
+            body = ChangeEventSerializer(data=raw, context={"idempotency_key": "", "lookups": lookups})
+            body.is_valid(raise_exception=True)
+            valid.append((index, body.to_event(raw=raw), body.validated_data["dedup_key"]))
+        except (serializers.ValidationError, DjangoValidationError, DomainError) as exc:
+            answers[index] = _answer(exc, None)
+    outcomes = ingest_change_events(actor=user, events=[event for _index, event, _key in valid])
+    for (index, _event, key), outcome in zip(valid, outcomes, strict=True):
+        answers[index] = _answer(outcome, key)
+    return [answer for answer in answers if answer is not None]
 
 
 class ChangeEventBatchView(APIView):
@@ -105,9 +123,8 @@ class ChangeEventBatchView(APIView):
         tags=["change-events"],
     )
     def post(self, request):
-        results = []
-        for index, raw in enumerate(_events(request.data)):
-            results.append({"index": index, **record_event(request.user, raw)})
+        answers = record_events(request.user, _events(request.data))
+        results = [{"index": index, **answer} for index, answer in enumerate(answers)]
         accepted = [item for item in results if item["status"] == status.HTTP_202_ACCEPTED]
         answer = {
             "accepted": len(accepted),

@@ -132,13 +132,22 @@ class ChangeEventSerializer(serializers.Serializer):
         return list(wanted.values())
 
     def validate_services(self, refs) -> list[Service]:
-        services, unknown = resolve_services(refs)
+        services, unknown = self._looked_up(("services", tuple(refs)), lambda: resolve_services(refs))
         if unknown:
             raise serializers.ValidationError(unknown_services_message(unknown))
         return services
 
+    def _looked_up(self, key: tuple, find):
+        """``find()``, once per ``key`` for the serializers sharing ``context["lookups"]`` (the events of a batch)."""
+        lookups = self.context.get("lookups")
+        if lookups is None:
+            return find()
+        if key not in lookups:
+            lookups[key] = find()
+        return lookups[key]
+
     def validate_environment(self, slug) -> Environment:
-        environment = Environment.objects.filter(slug=slug).first()
+        environment = self._looked_up(("environment", slug), Environment.objects.filter(slug=slug).first)
         if environment is None:
             valid = ", ".join(Environment.objects.order_by("order").values_list("slug", flat=True))
             raise serializers.ValidationError(f"Unknown environment {slug!r}. Valid: {valid}.")
@@ -177,8 +186,11 @@ class ChangeEventSerializer(serializers.Serializer):
         services = list(data.get("services", []))
         routing_key = data.get("routing_key", "").strip()
         if routing_key and data.get("change") is None:
-            routed = (
-                Service.objects.filter(slug=routing_key).first() or Service.objects.filter(name=routing_key).first()
+            routed = self._looked_up(
+                ("routing_key", routing_key),
+                lambda: (
+                    Service.objects.filter(slug=routing_key).first() or Service.objects.filter(name=routing_key).first()
+                ),
             )
             if routed is not None and routed not in services:
                 services.append(routed)
