@@ -6,7 +6,8 @@ class AccountsConfig(AppConfig):
     label = "accounts"
 
     def ready(self) -> None:
-        from apps.accounts import middleware, token_cache
+        from apps.accounts import middleware, token_cache, user_cache
 
         token_cache.connect()
         middleware.connect()
+        user_cache.connect()

@@ -1,5 +1,5 @@
-"""The bridge's poll: nothing new costs the signed-in user (session and user rows, Django's) and the marker, no
-ranking; anything new on the bridge (a note, a mark, a change, a host state, the status) is on the next poll."""
+"""The bridge's poll: nothing new costs the session row and the marker (the user row is cached), no ranking;
+anything new on the bridge (a note, a mark, a change, a host state, the status) is on the next poll."""
 
 import re
 from datetime import timedelta
@@ -71,15 +71,15 @@ def poller(login, outsider, incident, release):
     return page
 
 
-def test_a_poll_with_nothing_new_is_204_after_the_login_and_one_query(poller):
-    poller.poll()  # the user's time zone is cached from here on
+def test_a_poll_with_nothing_new_is_204_after_the_session_and_one_query(poller):
+    poller.poll()  # the user's row and time zone are cached from here on
     with CaptureQueriesContext(connection) as captured:
         response = poller.poll()
     assert response.status_code == 204
     sql = [query["sql"] for query in captured.captured_queries]
-    assert len(sql) == 3, sql
-    assert "django_session" in sql[0] and "auth_user" in sql[1]  # the signed-in user, as on every page
-    assert "incidents_incident" in sql[2]  # the marker: one statement
+    assert len(sql) == 2, sql
+    assert "django_session" in sql[0]  # the user row comes from the cache (apps/accounts/user_cache.py)
+    assert "incidents_incident" in sql[1]  # the marker: one statement
     assert not any("changes_changehost" in statement for statement in sql), "no ranking"
 
 
