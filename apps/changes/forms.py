@@ -70,7 +70,7 @@ class ChangeForm(forms.ModelForm):
         labels = {"change_type": "Type", "freeze_justification": "Freeze exception justification"}
         help_texts = {
             "artifact": "What is deployed: package and version, build number (e.g. openssl 3.0.13-1).",
-            "services": "Every service this change can affect. Hold Ctrl/Cmd to pick several.",
+            "services": "Every service this change can affect.",  # how to pick: components/multi_select_field.html
             "backout_plan": "Required for production and for high or critical risk.",
             "freeze_justification": "Needed only when the window hits a freeze window.",
         }

@@ -52,7 +52,8 @@ class IncidentForm(forms.ModelForm):
         fields = ["title", "severity", "started_at", "window_hours", "services", "bridge_url"]
         widgets = {"started_at": LocalDateTimeInput(), "services": forms.SelectMultiple(attrs={"size": 5})}
         labels = {"started_at": "Symptoms began", "window_hours": "Look back (hours)", "bridge_url": "Bridge link"}
-        help_texts = {"services": "Affected services, if not every host is known. Hold Ctrl/Cmd to pick several."}
+        # How to pick several is said by components/multi_select_field.html, for the native list or the picker.
+        help_texts = {"services": "Affected services, if not every host is known."}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

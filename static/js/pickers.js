@@ -32,6 +32,9 @@
     // accessibility tree) without a name: give it the label's words.
     var label = select.id && document.querySelector('label[for="' + select.id + '-ts-control"]');
     if (label && !select.hasAttribute("aria-label")) { select.setAttribute("aria-label", label.textContent.trim()); }
+    // The help and the errors Django names in the select's aria-describedby describe the text box people type in.
+    var described = select.getAttribute("aria-describedby");
+    if (described) { select.tomselect.control_input.setAttribute("aria-describedby", described); }
   }
 
   function enhanceAll(root) {
