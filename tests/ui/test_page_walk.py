@@ -83,6 +83,7 @@ def main_pages() -> list[tuple[str, str]]:
         ("change-list", reverse("changes:change_list")),
         ("change-form", reverse("changes:change_create")),
         ("incident-list", reverse("incidents:incident_list")),
+        ("incident-form", reverse("incidents:incident_create")),
         ("host-detail", reverse("inventory:host_detail", args=[host.hostname])),
         ("host-list", reverse("inventory:host_list")),
         ("profile", reverse("accounts:profile")),

@@ -14,6 +14,7 @@ from playwright.sync_api import Page, expect
 
 from apps.accounts.models import SavedView
 from apps.changes.models import Change
+from apps.incidents.models import Incident
 from tests.factories import ChangeFactory, MembershipFactory, ServiceFactory, TeamFactory, UserFactory, environment
 
 SHOTS = Path("/tmp/shots")
@@ -130,6 +131,11 @@ def test_filter_chips_and_the_native_multi_select_work_without_javascript(browse
     page.get_by_role("button", name="Filter").click()
     page.wait_for_url("**team=web**")
     assert "team=database" in page.url and "team=ops" not in page.url
+
+    # The incident form's services: the native list, with the native list's hint.
+    page.goto("/incidents/new/")
+    assert page.locator("select#id_services[multiple]").is_visible()
+    assert page.locator(".help-native").is_visible() and not page.locator(".help-picker").is_visible()
     context.close()
 
 
@@ -215,4 +221,46 @@ def test_change_form_services_picker_by_keyboard_submits_the_chosen_services(bro
     page.wait_for_url("**/changes/*/")
     change = Change.objects.get(title="Rotate service certificates")
     assert sorted(change.services.values_list("name", flat=True)) == ["svc-040", "svc-117"]
+    _clean(page, errors)
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_incident_form_services_picker_by_keyboard_opens_the_incident_on_them(browser_page, browser_login):
+    user, _services = _seed()
+    page = browser_page
+    errors = _watch(page)
+    browser_login(page, user)
+    page.set_viewport_size({"width": 1400, "height": 900})
+    page.goto("/incidents/new/")
+    expect(page.locator(".help-native")).to_be_hidden()
+    expect(page.locator(".help-picker")).to_be_visible()
+    page.fill("#id_title", "Checkout errors")
+    page.fill("#id_started_at", timezone.localtime().strftime("%Y-%m-%dT%H:%M"))
+    services = page.locator("#id_services-ts-control")
+    # The text box people type in is described by the field's help, as the native list was.
+    expect(services).to_have_attribute("aria-describedby", "id_services_helptext")
+
+    services.focus()
+    services.press_sequentially("svc-11", delay=20)
+    expect(page.locator("#id_services-ts-dropdown .option")).to_have_count(10)  # svc-110 … svc-119 of 120
+    page.keyboard.press("Enter")
+    services.press_sequentially("svc-007", delay=20)
+    page.keyboard.press("Enter")
+    expect(services.locator("xpath=..").locator(".item")).to_have_count(2)
+    page.keyboard.press("Escape")
+    _shot(page, "pickers-incident-form")
+    # The host picker's controls fit the narrow "Where" card (a 420 px grid column used to stick out of it).
+    card = page.locator("section.card", has=page.locator("#host-picker")).bounding_box()
+    for control in ("#host-group", "#id_hosts_paste", "#id_services + .ts-wrapper"):
+        box = page.locator(control).bounding_box()
+        assert box["x"] + box["width"] <= card["x"] + card["width"], control
+
+    # Straight from the picker to the button below it: the picker losing focus must not move the button away
+    # between the press and the release (a click that lands beside it submits nothing).
+    with page.expect_navigation():
+        page.get_by_role("button", name="Open the incident").click()
+    incident = Incident.objects.get(title="Checkout errors")
+    assert page.url.endswith(incident.get_absolute_url())
+    assert sorted(incident.services.values_list("name", flat=True)) == ["svc-007", "svc-110"]
     _clean(page, errors)
