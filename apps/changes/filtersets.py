@@ -4,6 +4,7 @@ import re
 
 import django_filters
 from django.db.models import Exists, OuterRef, Q
+from django_filters.widgets import BooleanWidget
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
@@ -14,6 +15,15 @@ from apps.inventory.models import Environment, Service
 from apps.platform.filters import IsoDateTimeFilter
 
 _REFERENCE = re.compile(r"^\s*(?:chg-?)?(\d+)\s*$", re.IGNORECASE)
+
+
+class AnyYesNoWidget(BooleanWidget):
+    """true/false in any case, as the API takes them; in the filter bar the empty choice reads "Any", which is
+    what it means (no filter), and submits nothing, so it makes no chip and no calendar parameter."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = [("", "Any"), ("true", "Yes"), ("false", "No")]
 
 
 class ChangeFilterSet(django_filters.FilterSet):
@@ -41,7 +51,7 @@ class ChangeFilterSet(django_filters.FilterSet):
         )
     )
     host = django_filters.CharFilter(method="filter_host", label="Host")
-    is_unplanned = django_filters.BooleanFilter(label="Unplanned")
+    is_unplanned = django_filters.BooleanFilter(label="Unplanned", widget=AnyYesNoWidget)
     window_start = IsoDateTimeFilter(field_name="eff_end", lookup_expr="gt", label="Active after (ISO 8601)")
     window_end = IsoDateTimeFilter(field_name="eff_start", lookup_expr="lt", label="Active before (ISO 8601)")
     updated_since = IsoDateTimeFilter(field_name="updated", lookup_expr="gte", label="Updated since (ISO 8601)")

@@ -4,6 +4,7 @@ Every page is checked for console errors and Content-Security-Policy violations 
 the page's own policy does not need a hole for it). Screenshots go to /tmp/shots/.
 """
 
+import re
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qs
@@ -132,6 +133,15 @@ def test_filter_chips_and_the_native_multi_select_work_without_javascript(browse
     page.wait_for_url("**team=web**")
     assert "team=database" in page.url and "team=ops" not in page.url
 
+    # The unplanned filter is a plain choice, and its chip a plain link too.
+    page.select_option("#id_is_unplanned", "true")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Filter").click()
+    assert "is_unplanned=true" in page.url
+    with page.expect_navigation():
+        page.get_by_role("link", name="Remove filter Unplanned: Yes").click()
+    assert "is_unplanned=true" not in page.url and "team=web" in page.url
+
     # The incident form's services: the native list, with the native list's hint.
     page.goto("/incidents/new/")
     assert page.locator("select#id_services[multiple]").is_visible()
@@ -221,6 +231,51 @@ def test_change_form_services_picker_by_keyboard_submits_the_chosen_services(bro
     page.wait_for_url("**/changes/*/")
     change = Change.objects.get(title="Rotate service certificates")
     assert sorted(change.services.values_list("name", flat=True)) == ["svc-040", "svc-117"]
+    _clean(page, errors)
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_type_and_unplanned_filters_with_their_chips(browser_page, browser_login):
+    user, _services = _seed()
+    start = timezone.now() - timedelta(hours=2)
+    ChangeFactory(
+        title="Restarted nginx",
+        change_type="emergency",
+        is_unplanned=True,
+        planned_start=start,
+        planned_end=start + timedelta(hours=1),
+    )
+    page = browser_page
+    errors = _watch(page)
+    browser_login(page, user)
+    page.set_viewport_size({"width": 1400, "height": 900})
+    page.goto("/changes/")
+    expect(page.locator("#change-table tbody tr")).to_have_count(3)
+
+    change_type = page.locator("#id_change_type-ts-control")
+    change_type.focus()
+    change_type.press_sequentially("emer", delay=20)
+    expect(page.locator("#id_change_type-ts-dropdown .option")).to_have_text(["Emergency"])
+    page.keyboard.press("Enter")
+    page.wait_for_url("**change_type=emergency**")
+    expect(page.locator("#change-table tbody tr")).to_have_count(1)
+    page.keyboard.press("Escape")
+    page.select_option("#id_is_unplanned", "false")
+    page.wait_for_url("**is_unplanned=false**")
+    expect(page.locator("#change-table")).to_contain_text("No changes match these filters.")
+    chips = page.locator(".active-filters .filter-chip")
+    expect(chips).to_have_count(2)
+    expect(chips).to_have_text([re.compile(r"Type:\s+Emergency"), re.compile(r"Unplanned:\s+No")])
+    _shot(page, "filters-type-unplanned")
+
+    # The chip's ×, by keyboard: the select goes back to "Any" and the results follow.
+    page.get_by_role("link", name="Remove filter Unplanned: No").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url(lambda url: "is_unplanned=false" not in url)
+    expect(page.locator("#id_is_unplanned")).to_have_value("")
+    expect(chips).to_have_count(1)
+    expect(page.locator("#change-table tbody tr")).to_contain_text(["Restarted nginx"])
     _clean(page, errors)
 
 
