@@ -13,6 +13,7 @@ from apps.changes.choices import ChangeKind, ChangeRisk, ChangeStatus, ChangeTyp
 from apps.changes.models import Change, ChangeHost, FreezeWindow
 from apps.inventory.models import Environment, Service
 from apps.platform.filters import IsoDateTimeFilter
+from apps.platform.widgets import QuickSelectMultiple
 
 _REFERENCE = re.compile(r"^\s*(?:chg-?)?(\d+)\s*$", re.IGNORECASE)
 
@@ -34,20 +35,31 @@ class ChangeFilterSet(django_filters.FilterSet):
             field_name="environment__slug",
             to_field_name="slug",
             label="Environment",
+            widget=QuickSelectMultiple,
         )
     )
     team = extend_schema_field(OpenApiTypes.STR)(
         django_filters.ModelMultipleChoiceFilter(
-            queryset=Team.objects.all(), field_name="team__slug", to_field_name="slug", label="Team"
+            queryset=Team.objects.all(),
+            field_name="team__slug",
+            to_field_name="slug",
+            label="Team",
+            widget=QuickSelectMultiple,
         )
     )
-    kind = django_filters.MultipleChoiceFilter(choices=ChangeKind.choices)
-    status = django_filters.MultipleChoiceFilter(choices=ChangeStatus.choices)
-    risk = django_filters.MultipleChoiceFilter(choices=ChangeRisk.choices)
-    change_type = django_filters.MultipleChoiceFilter(choices=ChangeType.choices, label="Type")
+    kind = django_filters.MultipleChoiceFilter(choices=ChangeKind.choices, widget=QuickSelectMultiple)
+    status = django_filters.MultipleChoiceFilter(choices=ChangeStatus.choices, widget=QuickSelectMultiple)
+    risk = django_filters.MultipleChoiceFilter(choices=ChangeRisk.choices, widget=QuickSelectMultiple)
+    change_type = django_filters.MultipleChoiceFilter(
+        choices=ChangeType.choices, label="Type", widget=QuickSelectMultiple
+    )
     service = extend_schema_field(OpenApiTypes.STR)(
         django_filters.ModelMultipleChoiceFilter(
-            queryset=Service.objects.all(), to_field_name="slug", method="filter_service", label="Service"
+            queryset=Service.objects.all(),
+            to_field_name="slug",
+            method="filter_service",
+            label="Service",
+            widget=QuickSelectMultiple,
         )
     )
     host = django_filters.CharFilter(method="filter_host", label="Host")
