@@ -19,6 +19,10 @@ The model hooks (``Change.save``, the links' ``save``, ``m2m_changed``) reach th
 ``apps.changes.signals``: the models are defined below it. Two writers stay outside on purpose: ``bench/`` COPYs
 its synthetic history with the windows the generator computed (no model code runs there), and migrations
 (``changes/0004`` backfilled the service links) work on historical models, which have no custom save.
+
+The other copy taken from the link rows, ``Change.environment_wide`` (no host and no service linked), has its own
+writer, ``apps.changes.environment_wide``: a path that inserts changes with their links in bulk calls
+``environment_wide.for_new`` on each change before the insert (or ``linked`` after inserting links to saved ones).
 """
 
 from __future__ import annotations

@@ -5,8 +5,9 @@ Every scan on a change's effective start is bounded below by ``window.start - MA
 - direct links use the covering ChangeHost index (host_id, eff_start, change_id) INCLUDE (eff_end);
 - links on the services' hosts use the same index once per host, the link rows alone (index-only), with the few
   in-progress and inactive changes of the range taken from the Change (status, eff_start) index;
-- service links and environment-wide changes share one pass over the environments' changes in the range (the
-  Change window indexes), reading each change's service links once.
+- service links use the covering ChangeService index (service_id, eff_start) INCLUDE (eff_end, change_id), and
+  environment-wide changes the partial index on Change.environment_wide (kept by apps.changes.environment_wide),
+  in one UNION ALL.
 Production-only artifacts are looked up further back on the host itself (DRIFT_LOOKBACK): a drift does not
 expire when the window ends.
 """
@@ -16,13 +17,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Count, Exists, Min, OuterRef, Q, Subquery
+from django.db.models import BigIntegerField, Count, Min, OuterRef, Q, Subquery, Value
 
 from apps.approvals.choices import Decision
 from apps.approvals.models import Approval
 from apps.changes import state_machine
 from apps.changes.choices import ActivityAction, ChangeStatus, HostExecutionState
-from apps.changes.models import Change, ChangeActivity, ChangeHost
+from apps.changes.models import Change, ChangeActivity, ChangeHost, ChangeService
 from apps.changes.services.review import MATERIAL_FIELDS
 from apps.inventory.models import Host, Service
 from apps.platform.sharing import attach_shared
@@ -163,26 +164,35 @@ def service_and_environment_links(
     """Changes linked to the targets' services, or run on any host of those services, in their environments; and
     changes to a whole environment (no hosts and no services listed).
 
-    The first and the last come from one pass over the environments' changes in the scan range: each change's
-    service links are read once (a LEFT JOIN), and only the changes without any service are checked for hosts.
-    A target's own links show up here too; its direct scope wins (see suspects._scope_for)."""
+    The first and the last in one query (UNION ALL): the service links through their covering (service_id,
+    eff_start) index, the environment-wide changes through the partial index on Change.environment_wide; each
+    joins only its few changes for the environment and status. A target's own links show up here too; its direct
+    scope wins (see suspects._scope_for)."""
     service_ids = set().union(*(t.service_ids for t in targets))
     env_ids = {t.environment_id for t in targets}
     services: dict[tuple[int, int], set[int]] = defaultdict(set)
     environments: dict[int, set[int]] = defaultdict(set)
-    wide = Q(services__isnull=True) & ~Exists(ChangeHost.objects.filter(change_id=OuterRef("pk")))
     rows = (
-        Change.objects.filter(
-            environment_id__in=env_ids,
-            eff_start__gt=window.overlap_floor,
-            **window.started_by_end,
-        )
-        .filter(_overlaps(window))
+        Change.objects.filter(environment_wide=True, environment_id__in=env_ids, eff_start__gt=window.overlap_floor)
+        .filter(_overlaps(window), **window.started_by_end)
         .exclude(status__in=INACTIVE)
-        .filter((Q(services__in=service_ids) | wide) if service_ids else wide)
         .order_by()
-        .values_list("environment_id", "pk", "eff_start", "services")
+        .values_list("environment_id", "pk", "eff_start", Value(None, output_field=BigIntegerField()))
     )
+    if service_ids:
+        linked = (
+            ChangeService.objects.filter(
+                service_id__in=service_ids,
+                change__environment_id__in=env_ids,
+                eff_start__gt=window.overlap_floor,
+                **window.started_by_end,
+            )
+            .filter(_service_link_overlaps(window))
+            .exclude(change__status__in=INACTIVE)
+            .order_by()
+            .values_list("change__environment_id", "change_id", "eff_start", "service_id")
+        )
+        rows = linked.union(rows, all=True)
     for env_id, change_id, start, service_id in rows:
         if service_id is None:
             environments[env_id].add(change_id)
@@ -192,6 +202,11 @@ def service_and_environment_links(
     if service_ids:
         _add_peer_links(services, service_ids, env_ids, window, starts)
     return services, environments
+
+
+def _service_link_overlaps(window: Window) -> Q:
+    """_overlaps for a service link: its own copy of the window, its change's status."""
+    return Q(eff_end__gte=window.start) | Q(change__status=ChangeStatus.IN_PROGRESS)
 
 
 def _status_exceptions(window: Window) -> tuple[set[int], set[int]]:

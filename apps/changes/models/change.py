@@ -1,4 +1,5 @@
 from datetime import timedelta
+from functools import cache
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -98,6 +99,10 @@ class Change(models.Model):
     )
     freeze_justification = models.TextField(blank=True)
     version = models.PositiveIntegerField(default=1, help_text="Bumped on every edit; detects stale forms.")
+    # No host and no service linked: the change concerns its whole environment. Kept in step with the link rows
+    # by apps.changes.environment_wide only (a save of an existing change never writes it, see save()). A new
+    # change has no links yet; a row inserted by raw SQL (the bench) is taken to have some.
+    environment_wide = models.BooleanField(default=True, db_default=False, editable=False)
     created = models.DateTimeField(default=timezone.now, editable=False)  # create_change(at=...) may set it
     updated = models.DateTimeField(auto_now=True)
 
@@ -112,6 +117,11 @@ class Change(models.Model):
             models.Index(fields=["updated", "id"], name="change_updated"),
             # The metrics (apps.metrics): changes that ran to an end in one environment over a period.
             models.Index(fields=["environment", "status", "actual_end"], name="change_env_status_end"),
+            # The suspects' environment-wide candidates (apps.incidents.candidates): a few rows, not every change
+            # of the environment in the window.
+            models.Index(
+                fields=["environment", "eff_start"], condition=Q(environment_wide=True), name="change_env_wide"
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(planned_end__gt=models.F("planned_start")), name="change_planned_order"),
@@ -130,6 +140,9 @@ class Change(models.Model):
             update_fields
         ):
             kwargs["update_fields"] = set(update_fields) | {"eff_start", "eff_end"}
+        elif update_fields is None and not self._state.adding and not kwargs.get("force_insert"):
+            # An instance loaded before its links changed must not undo the flag.
+            kwargs["update_fields"] = _saved_fields()
         # The copies on the link rows follow in post_save when the window moved (apps.changes.windows.follow).
         super().save(*args, **kwargs)
         self._loaded_window = (self.eff_start, self.eff_end)
@@ -183,6 +196,12 @@ class Change(models.Model):
             errors["actual_end"] = f"A change may span at most {max_hours} hours."
         if errors:
             raise ValidationError(errors)
+
+
+@cache
+def _saved_fields() -> tuple[str, ...]:
+    """What saving an existing change writes: every column but environment_wide."""
+    return tuple(f.name for f in Change._meta.concrete_fields if not f.primary_key and f.name != "environment_wide")
 
 
 class ChangeHost(models.Model):

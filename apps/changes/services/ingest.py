@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from apps.changes import permissions, state_machine, windows
+from apps.changes import environment_wide, permissions, state_machine, windows
 from apps.changes.choices import ActivityAction, HostExecutionState
 from apps.changes.events import MAX_HOSTS_IN_PAYLOAD as MAX_HOSTS
 from apps.changes.events import change_payload
@@ -105,6 +105,8 @@ def record_unplanned_change(
     actor = as_actor(actor)
     change = new_unplanned_change(actor=actor, **fields)
     change.needs_freeze_exception = bool(review.freezes_hit(change))
+    hosts, services = list(hosts), list(services)
+    environment_wide.for_new(change, hosts=[*hosts, *(host_states or {})], services=services)
     change.save()
     rows = unplanned_rows(change, actor=actor, hosts=hosts, host_states=host_states or {}, services=services, note=note)
     if rows.service_links:
@@ -199,6 +201,7 @@ def _add_unplanned_hosts(change: Change, hosts: list[Host], actor) -> list[str]:
     if not extra:
         return []
     ChangeHost.objects.bulk_create(windows.host_links(change, extra))
+    environment_wide.linked([change], current=True)  # the change is locked: its flag is current
     names = sorted(host.hostname for host in extra)
     current = sorted(ChangeHost.objects.filter(change=change).values_list("host__hostname", flat=True))
     before = sorted(set(current) - set(names))

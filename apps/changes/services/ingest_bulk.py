@@ -14,6 +14,7 @@ from datetime import datetime
 
 from django.db import transaction
 
+from apps.changes import environment_wide
 from apps.changes.freeze import occurrences_of
 from apps.changes.models import Change, ChangeActivity, ChangeHost, FreezeWindow
 from apps.changes.models.change import effective_window
@@ -70,6 +71,8 @@ def record_unplanned_changes(*, actor, items: Sequence[UnplannedChange]) -> list
     actor = as_actor(actor)
     changes = [item.change for item in items]
     freezes = FreezeLookup(changes)
+    for item in items:
+        environment_wide.for_new(item.change, hosts=[*item.hosts, *item.host_states], services=item.services)
     for change in changes:
         change.needs_freeze_exception = freezes.hit(change)
         # What Change.save() does before an insert (bulk_create does not call it).

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from apps.changes import permissions, state_machine, windows
+from apps.changes import environment_wide, permissions, state_machine, windows
 from apps.changes.choices import ActivityAction, ChangeStatus, ChangeType, HostExecutionState
 from apps.changes.events import EVENT_FOR_STATUS, change_payload
 from apps.changes.exceptions import ChangeForbidden, IllegalTransition, StaleChange
@@ -55,6 +55,8 @@ def _set_hosts(change: Change, hosts: Iterable[Host]) -> tuple[list[str], list[s
     if removed:
         ChangeHost.objects.filter(change=change).exclude(host_id__in=wanted).delete()
     ChangeHost.objects.bulk_create(windows.host_links(change, added))
+    if added:  # bulk_create sends no signal; the deletes above did (apps.changes.signals)
+        environment_wide.linked([change])
     return sorted(host.hostname for host in added), sorted(removed)
 
 
@@ -75,6 +77,8 @@ def create_change(
     passes its own past moments; nothing patches the clock."""
     actor = as_actor(actor)
     change = Change(**fields, **({"created": at} if at else {}))
+    hosts, services = list(hosts), list(services)
+    environment_wide.for_new(change, hosts=hosts, services=services)
     if change.status not in state_machine.INITIAL:
         raise IllegalTransition(f"A change starts as a draft (or is recorded after the fact), not {change.status}.")
     if change.requester_id is None and actor.user is not None:
