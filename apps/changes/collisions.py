@@ -10,14 +10,16 @@ that only touch do not). Cancelled and rejected changes collide with nothing. Tw
   (a release filtered to "kind: release" still shows that it collides with an OS patch on the same host), with no
   buffer: the ⚠ flags mark real overlaps only.
 
-Both read the same query (``_links``): the link rows on the given hosts or services whose window overlaps
-[start, end), of changes that count. Link rows carry their change's window, so the covering indexes
-(host_id, eff_start, change_id) INCLUDE (eff_end) and (service_id, eff_start) INCLUDE (eff_end, change_id) answer
-it; the scan on eff_start is bounded below by the longest a change may last (settings.MAX_CHANGE_DURATION_HOURS).
+Both ask the same question of the database (``_links`` for the form, ``_window_links`` for the calendar): the
+link rows on the given hosts or services whose window overlaps [start, end), of changes that count. Link rows carry
+their change's window, so the covering indexes (host_id, eff_start, change_id) INCLUDE (eff_end) and (service_id,
+eff_start) INCLUDE (eff_end, change_id) answer it; the scan on eff_start is bounded below by the longest a change
+may last (settings.MAX_CHANGE_DURATION_HOURS).
 The form's query also carries what its warning shows (the change's title, status, window and team, the host or
-service name), so its check is one query per kind of link; the calendar's gets each window as integer microseconds
-for the sweep that pairs them, and finds the cancelled and rejected changes by the same time bounds (index
-change_status_eff_start) rather than joining each of its thousands of rows to its change.
+service name), so its check is one query per kind of link; the calendar's reads both kinds in one statement, gets
+each window as integer microseconds for the sweep that pairs them, and finds the cancelled and rejected changes once
+by the same time bounds (index change_status_eff_start) rather than joining each of its thousands of rows to its
+change.
 
 The query is written in SQL: building it through the ORM cost ~3 ms of Python per call, several times what
 PostgreSQL needs to answer the form's check (docs/benchmarks.md). The SQL is portable (PostgreSQL and SQLite) and
@@ -67,54 +69,79 @@ HOSTS = _LinkKind("host", ChangeHost._meta.db_table, "host_id", Host._meta.db_ta
 SERVICES = _LinkKind("service", ChangeService._meta.db_table, "service_id", Service._meta.db_table, "name")
 
 
+def _bounds(start: datetime, end: datetime) -> tuple:
+    """(floor, start, end) as query parameters: a link overlapping [start, end) starts after the floor, since no
+    change lasts longer than MAX_CHANGE_DURATION_HOURS."""
+    adapt = connection.ops.adapt_datetimefield_value
+    return adapt(start - timedelta(hours=settings.MAX_CHANGE_DURATION_HOURS)), adapt(start), adapt(end)
+
+
 def _links(
     kind: _LinkKind,
     ids: list[int],
     *,
     start: datetime,
     end: datetime,
-    detailed: bool,
     exclude_change_id: int | None = None,
 ) -> list[tuple]:
-    """The link rows to ``ids`` whose window overlaps [start, end), of changes that are not cancelled or rejected.
+    """The link rows to ``ids`` whose window overlaps [start, end), of changes that are not cancelled or rejected:
+    (change_id, host or service name, *the change's _CHANGE_FIELDS, team name) per row.
 
-    ``detailed``: (change_id, host or service name, *the change's _CHANGE_FIELDS, team name) per row; the name
-    comes from a correlated subquery, a primary-key lookup per link row (joining instead let the planner
-    misestimate the link rows and hash the whole host table). Otherwise (host or service id, change_id, start µs,
-    end µs).
+    The name comes from a correlated subquery, a primary-key lookup per link row (joining instead let the planner
+    misestimate the link rows and hash the whole host table). A few rows, joined to their change anyway for what the
+    warning shows: its status is at hand.
     """
-    vendor = connection.vendor
     change = Change._meta.db_table
-    adapt = connection.ops.adapt_datetimefield_value
-    floor = adapt(start - timedelta(hours=settings.MAX_CHANGE_DURATION_HOURS))
-    start, end = adapt(start), adapt(end)
-    on_ids, params = AnyOf.raw(f"l.{kind.column}", ids, vendor)
-    params += [floor, end, start, *IGNORED_STATUSES]
+    floor, start_at, end_at = _bounds(start, end)
+    on_ids, params = AnyOf.raw(f"l.{kind.column}", ids, connection.vendor)
+    params += [floor, end_at, start_at, *IGNORED_STATUSES]
     ignored = ", ".join(["%s"] * len(IGNORED_STATUSES))
-    if detailed:
-        # A few rows, joined to their change anyway for what the warning shows: its status is at hand.
-        shown = ", ".join(f"c.{name}" for name in _CHANGE_FIELDS)
-        select = (
-            f"SELECT l.change_id, "
-            f"(SELECT n.{kind.name_column} FROM {kind.named_table} n WHERE n.id = l.{kind.column}), "
-            f"{shown}, t.name FROM {kind.table} l JOIN {change} c ON c.id = l.change_id "
-            f"LEFT JOIN {Team._meta.db_table} t ON t.id = c.team_id"
-        )
-        counts = f"c.status NOT IN ({ignored})"
-    else:
-        # Thousands of rows: the cancelled and rejected changes in the same time bounds, hashed once, instead of a
-        # primary-key lookup per row (5× the SQL time on a production week).
-        start_us, end_us = EpochMicroseconds.raw("l.eff_start", vendor), EpochMicroseconds.raw("l.eff_end", vendor)
-        select = f"SELECT l.{kind.column}, l.change_id, {start_us}, {end_us} FROM {kind.table} l"
-        counts = (
-            f"l.change_id NOT IN (SELECT x.id FROM {change} x "
-            f"WHERE x.status IN ({ignored}) AND x.eff_start > %s AND x.eff_start < %s)"
-        )
-        params += [floor, end]
-    sql = f"{select} WHERE {on_ids} AND l.eff_start > %s AND l.eff_start < %s AND l.eff_end > %s AND {counts}"
+    shown = ", ".join(f"c.{name}" for name in _CHANGE_FIELDS)
+    sql = (
+        f"SELECT l.change_id, "
+        f"(SELECT n.{kind.name_column} FROM {kind.named_table} n WHERE n.id = l.{kind.column}), "
+        f"{shown}, t.name FROM {kind.table} l JOIN {change} c ON c.id = l.change_id "
+        f"LEFT JOIN {Team._meta.db_table} t ON t.id = c.team_id "
+        f"WHERE {on_ids} AND l.eff_start > %s AND l.eff_start < %s AND l.eff_end > %s AND c.status NOT IN ({ignored})"
+    )
     if exclude_change_id is not None:
         sql += " AND l.change_id <> %s"
         params.append(exclude_change_id)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _window_links(ids: Mapping[_LinkKind, list[int]], *, start: datetime, end: datetime) -> list[tuple]:
+    """The calendar's reading of the same rule, every kind in one statement: (kind's index in ``ids``, host or
+    service id, change_id, start µs, end µs) per link row to ``ids`` overlapping [start, end), of changes that are
+    not cancelled or rejected.
+
+    Thousands of rows: the cancelled and rejected changes in the same time bounds are read once (a CTE, hashed by
+    each part) instead of a primary-key lookup per row (5× the SQL time on a production week).
+    """
+    vendor = connection.vendor
+    floor, start_at, end_at = _bounds(start, end)
+    ignored = ", ".join(["%s"] * len(IGNORED_STATUSES))
+    params: list = [*IGNORED_STATUSES, floor, end_at]
+    parts = []
+    start_us, end_us = EpochMicroseconds.raw("l.eff_start", vendor), EpochMicroseconds.raw("l.eff_end", vendor)
+    for index, (kind, key_ids) in enumerate(ids.items()):
+        if not key_ids:
+            continue
+        on_ids, on_params = AnyOf.raw(f"l.{kind.column}", key_ids, vendor)
+        parts.append(
+            f"SELECT {index}, l.{kind.column}, l.change_id, {start_us}, {end_us} FROM {kind.table} l "
+            f"WHERE {on_ids} AND l.eff_start > %s AND l.eff_start < %s AND l.eff_end > %s "
+            f"AND l.change_id NOT IN (SELECT id FROM ignored)"
+        )
+        params += [*on_params, floor, end_at, start_at]
+    if not parts:
+        return []
+    sql = (
+        f"WITH ignored AS (SELECT x.id FROM {Change._meta.db_table} x "
+        f"WHERE x.status IN ({ignored}) AND x.eff_start > %s AND x.eff_start < %s) " + " UNION ALL ".join(parts)
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
@@ -183,7 +210,7 @@ def find_collisions(
     shared: dict[_LinkKind, dict[int, list[str]]] = {HOSTS: defaultdict(list), SERVICES: defaultdict(list)}
     for kind, ids in ((HOSTS, list(host_ids)), (SERVICES, list(service_ids))):
         if ids:
-            for change_id, name, *values, team_name in _links(kind, ids, detailed=True, **window):
+            for change_id, name, *values, team_name in _links(kind, ids, **window):
                 shared[kind][change_id].append(name)
                 rows[change_id] = (values, team_name)
     conflicts = [
@@ -253,15 +280,17 @@ def collisions_among(
 
     ``hosts`` and ``services``: the names, by id, of the hosts and services those changes are linked to.
     """
-    labelled: list[tuple[str, list[tuple[int, int, int]]]] = []  # ("host web01", its (start µs, end µs, change id))
-    for kind, names in ((HOSTS, hosts), (SERVICES, services)):
-        if not names:
-            continue
-        by_id: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
-        for key_id, change_id, eff_start, eff_end in _links(kind, list(names), start=start, end=end, detailed=False):
-            by_id[key_id].append((eff_start, eff_end, change_id))
-        # A host or service with one change on it pairs nothing.
-        labelled.extend((f"{kind.label} {names[key_id]}", rows) for key_id, rows in by_id.items() if len(rows) > 1)
+    kinds = ((HOSTS, hosts), (SERVICES, services))
+    by_key: dict[tuple[int, int], list[tuple[int, int, int]]] = defaultdict(list)  # (start µs, end µs, change id)
+    rows = _window_links({kind: list(names) for kind, names in kinds}, start=start, end=end)
+    for index, key_id, change_id, eff_start, eff_end in rows:
+        by_key[index, key_id].append((eff_start, eff_end, change_id))
+    # A host or service with one change on it pairs nothing; the others are labelled once ("host web01").
+    labelled = [
+        (f"{kinds[index][0].label} {kinds[index][1][key_id]}", intervals)
+        for (index, key_id), intervals in by_key.items()
+        if len(intervals) > 1
+    ]
     labelled.sort(key=itemgetter(0))  # what two changes share is listed hosts first, each by name
 
     found: dict[int, dict[int, list[str]]] = defaultdict(dict)
