@@ -1,15 +1,16 @@
 from rest_framework import serializers
 
 from apps.accounts.models import Team, TeamMembership
+from apps.platform.api.serializers import BuiltOnceModelSerializer
 
 
-class TeamBriefSerializer(serializers.ModelSerializer):
+class TeamBriefSerializer(BuiltOnceModelSerializer):
     class Meta:
         model = Team
         fields = ["id", "slug", "name"]
 
 
-class MemberSerializer(serializers.ModelSerializer):
+class MemberSerializer(BuiltOnceModelSerializer):
     username = serializers.CharField(source="user.username", read_only=True)
 
     class Meta:
@@ -17,7 +18,7 @@ class MemberSerializer(serializers.ModelSerializer):
         fields = ["username", "is_lead"]
 
 
-class TeamSerializer(serializers.ModelSerializer):
+class TeamSerializer(BuiltOnceModelSerializer):
     members = MemberSerializer(source="memberships", many=True, read_only=True)
 
     class Meta:

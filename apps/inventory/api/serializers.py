@@ -3,27 +3,28 @@ from rest_framework import serializers
 from apps.accounts.api.serializers import TeamBriefSerializer
 from apps.accounts.models import Team
 from apps.inventory.models import Environment, Host, Service, Tag, hostname_validator
+from apps.platform.api.serializers import BuiltOnceModelSerializer
 
 
-class EnvironmentBriefSerializer(serializers.ModelSerializer):
+class EnvironmentBriefSerializer(BuiltOnceModelSerializer):
     class Meta:
         model = Environment
         fields = ["id", "slug", "name", "is_production"]
 
 
-class EnvironmentSerializer(serializers.ModelSerializer):
+class EnvironmentSerializer(BuiltOnceModelSerializer):
     class Meta:
         model = Environment
         fields = ["id", "slug", "name", "order", "is_production", "description"]
 
 
-class ServiceBriefSerializer(serializers.ModelSerializer):
+class ServiceBriefSerializer(BuiltOnceModelSerializer):
     class Meta:
         model = Service
         fields = ["id", "slug", "name"]
 
 
-class ServiceSerializer(serializers.ModelSerializer):
+class ServiceSerializer(BuiltOnceModelSerializer):
     owner_team = TeamBriefSerializer(read_only=True, allow_null=True)
 
     class Meta:
@@ -43,7 +44,7 @@ class ServiceWriteSerializer(serializers.ModelSerializer):
         fields = ["name", "slug", "description", "owner_team"]
 
 
-class HostSerializer(serializers.ModelSerializer):
+class HostSerializer(BuiltOnceModelSerializer):
     environment = EnvironmentBriefSerializer(read_only=True)
     services = ServiceBriefSerializer(many=True, read_only=True)
     tags = serializers.SlugRelatedField(many=True, read_only=True, slug_field="slug")
