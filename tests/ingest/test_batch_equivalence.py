@@ -254,3 +254,23 @@ def test_a_batchs_queries_do_not_grow_with_its_events(as_user, requester, hosts)
     # one insert per table (changes, service links, host links, activity, outbox events, ingest records).
     assert counts[30] == counts[2], counts
     assert counts[2] <= 14, "\n".join(query["sql"][:100] for query in captured.captured_queries)
+
+
+def test_recurring_and_one_off_freezes_flag_the_same_changes(as_user, requester, hosts):
+    nightly = FreezeWindowFactory(
+        name="Nightly", start=HAPPENED - timedelta(days=10), end=HAPPENED - timedelta(days=10, hours=-1),
+        recurrence="FREQ=DAILY",
+    )  # fmt: skip
+    nightly.environments.add(environment("prod"))
+    other = FreezeWindowFactory(name="QA only", start=HAPPENED + timedelta(hours=3), end=HAPPENED + timedelta(hours=5))
+    other.environments.add(environment("qa"))
+    moments = [HAPPENED + timedelta(minutes=30), HAPPENED + timedelta(hours=3), HAPPENED - timedelta(days=20)]
+    moments += [HAPPENED + timedelta(hours=4)]
+    events = [
+        _event(f"f{n}", f"At {n}", started_at=moment.isoformat(), ended_at=(moment + timedelta(minutes=5)).isoformat())
+        for n, moment in enumerate(moments)
+    ]
+    _same_as_singles(as_user(requester), events)
+    flags = dict(Change.objects.values_list("title", "needs_freeze_exception"))
+    # Inside a nightly hour, between two, before the rule began, and in the QA freeze (not prod's).
+    assert flags == {"At 0": True, "At 1": False, "At 2": False, "At 3": False}
