@@ -10,6 +10,8 @@
 // 5. "/" anywhere outside a form field focuses the host search ("what changed on this host?").
 // 6. A .table-wrap whose table is wider than its card scrolls sideways: it takes keyboard focus (tabindex) so
 //    the arrow keys can scroll it too.
+// 7. A link of a form's error summary puts the keyboard in its field (following "#id" only scrolls), also when a
+//    picker stands in for the field's hidden <select>.
 (function () {
   "use strict";
 
@@ -82,6 +84,15 @@
       }
     });
   }
+
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest(".error-summary a[href^='#']");
+    var field = link && document.getElementById(link.getAttribute("href").slice(1));
+    if (!field) { return; }
+    event.preventDefault();
+    if (field.tomselect) { field.tomselect.focus(); } else { field.focus(); }
+    (field.closest(".field") || field).scrollIntoView({ block: "center" });
+  });
 
   document.addEventListener("DOMContentLoaded", function () {
     applyWidths(document);
