@@ -1,9 +1,5 @@
-"""The ranking-accuracy report (apps.incidents.accuracy) for the metrics' period and filters.
-
-``ranking_accuracy`` takes one environment, team and service at most and knows no kinds: a filter with several
-values (or a kind filter) is not applied to it, and the page says so rather than showing a figure that looks
-filtered when it is not.
-"""
+"""The ranking-accuracy report (apps.incidents.accuracy) for the metrics' period and every filter of the page
+(environments, teams, services and kinds, each with any number of values)."""
 
 from __future__ import annotations
 
@@ -16,7 +12,6 @@ from apps.metrics.period import MetricsQuery
 @dataclass(frozen=True)
 class AccuracySection:
     report: AccuracyReport
-    unfiltered: tuple[str, ...]  # the filters that could not be applied to it
 
     def as_dict(self) -> dict:
         report = self.report
@@ -31,7 +26,6 @@ class AccuracySection:
             "listed": share(report.listed),
             "median_rank": report.median_rank,
             "truncated": report.truncated,
-            "not_filtered_by": list(self.unfiltered),
             "ranked": [
                 {
                     "incident": item.incident.reference,
@@ -46,19 +40,13 @@ class AccuracySection:
         }
 
 
-def _one(values: tuple, name: str, unfiltered: list[str]):
-    if len(values) > 1:
-        unfiltered.append(name)
-        return None
-    return values[0] if values else None
-
-
 def build(query: MetricsQuery) -> AccuracySection:
-    unfiltered: list[str] = []
-    environment = _one(query.environments, "environment", unfiltered)
-    team = _one(query.teams, "team", unfiltered)
-    service = _one(query.services, "service", unfiltered)
-    if query.kinds:
-        unfiltered.append("kind")
-    report = ranking_accuracy(since=query.start, until=query.end, environment=environment, team=team, service=service)
-    return AccuracySection(report=report, unfiltered=tuple(unfiltered))
+    report = ranking_accuracy(
+        since=query.start,
+        until=query.end,
+        environment=list(query.environments),
+        team=list(query.teams),
+        service=list(query.services),
+        kind=list(query.kinds),
+    )
+    return AccuracySection(report=report)
