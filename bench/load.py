@@ -36,9 +36,10 @@ Progress = Callable[[str], None]
 
 
 def conninfo(db: dict) -> str:
-    """libpq connection string of a Django DATABASES entry."""
+    """libpq connection string of a Django DATABASES entry, with its session options (the app's ``-c jit=off``:
+    raw comparisons run under the same planner settings as the app)."""
     parts = {"dbname": db["NAME"], "user": db.get("USER"), "password": db.get("PASSWORD")}
-    parts |= {"host": db.get("HOST"), "port": db.get("PORT")}
+    parts |= {"host": db.get("HOST"), "port": db.get("PORT"), "options": db.get("OPTIONS", {}).get("options")}
     return psycopg.conninfo.make_conninfo(**{key: str(value) for key, value in parts.items() if value})
 
 

@@ -60,3 +60,21 @@ def test_bench_at_tiny_scale_writes_its_tables(tmp_path):
 def test_bench_refuses_sqlite():
     with pytest.raises(CommandError, match="bench needs PostgreSQL"):
         call_command("bench", scale="tiny", stdout=io.StringIO())
+
+
+@pytest.mark.postgres_only
+@pytest.mark.skipif(not POSTGRES, reason=f"raw connections are PostgreSQL's (psycopg); DATABASE_URL is {ENGINE}")
+@pytest.mark.django_db
+def test_raw_comparisons_run_with_the_apps_session_settings():
+    """The raw side of every comparison connects like the app: with JIT off unless POSTGRES_JIT (issue #17's
+    metrics rows measured the raw side with PostgreSQL's JIT compiling while the app had it off)."""
+    import psycopg
+    from django.db import connection
+
+    from bench.load import conninfo
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        app_jit = cursor.fetchone()[0]
+    with psycopg.connect(conninfo(settings.DATABASES["default"])) as raw:
+        assert raw.execute("SHOW jit").fetchone()[0] == app_jit == ("on" if settings.POSTGRES_JIT else "off")
