@@ -152,8 +152,11 @@ class World:
     def build(cls, scale: Scale, seed: int, environment_ids: dict[str, int]) -> World:
         world = cls(scale=scale, seed=seed, environment_ids=environment_ids)
         rng = random.Random(f"{seed}:world")
+        names = len(DOMAINS) * len(TIERS)  # 100; past them (the large scale) a round number keeps names unique
         world.services = [
-            f"{DOMAINS[i % len(DOMAINS)]}-{TIERS[i // len(DOMAINS) % len(TIERS)]}" for i in range(scale.services)
+            f"{DOMAINS[i % len(DOMAINS)]}-{TIERS[i // len(DOMAINS) % len(TIERS)]}"
+            + (f"-{i // names + 1}" if i >= names else "")
+            for i in range(scale.services)
         ]
         counters: dict[tuple[int, str], int] = {}
         next_id = 1
