@@ -12,7 +12,7 @@ from apps.changes.filtersets import ChangeFilterSet
 from apps.schedule.calendar import build_month, build_time_grid
 from apps.schedule.state import CalendarState
 from apps.schedule.timeline import build_timeline
-from apps.schedule.visible import environment_ids, load_visible
+from apps.schedule.visible import chosen_environments, load_visible
 
 
 def feed_token_of(user) -> str | None:
@@ -42,7 +42,7 @@ def calendar_context(*, state: CalendarState, filterset: ChangeFilterSet, user, 
         start=state.start,
         end=state.end,
         zone=state.zone,
-        environments=environment_ids(filterset) if valid else None,
+        environments=chosen_environments(filterset) if valid else None,
     )
     context = {
         "state": state,

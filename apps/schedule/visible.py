@@ -1,8 +1,9 @@
 """The changes and freezes a calendar page shows, loaded in a fixed number of queries.
 
 One query for the changes overlapping the window (only the fields the calendar shows), two for their
-environments and teams, two for their hosts and services, two for the collisions, two for the freeze windows:
-the count does not grow with the number of changes on screen.
+environments and teams (none for the environments when the filters name them: the filter form has read them), two
+for their hosts and services, one for the collisions, two for the freeze windows: the count does not grow with the
+number of changes on screen.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from apps.changes.collisions import Collision, collisions_among
 from apps.changes.filtersets import ChangeFilterSet
 from apps.changes.freeze import FreezeOccurrence, freeze_occurrences
 from apps.changes.models import Change
+from apps.inventory.models import Environment
 from apps.platform.reversing import url_maker
 from apps.platform.sharing import attach_shared
 from apps.schedule import markup
@@ -167,22 +169,33 @@ class Visible:
         return sum(1 for entry in self.entries if entry.collisions)
 
 
-def environment_ids(filterset: ChangeFilterSet) -> list[int] | None:
-    """The environments a valid filterset narrows to, for the freeze windows (None: all of them)."""
+def chosen_environments(filterset: ChangeFilterSet) -> list[Environment] | None:
+    """The environments a valid filterset narrows to (None: all of them)."""
     if not filterset.is_bound or not filterset.is_valid():
         return None
-    chosen = filterset.form.cleaned_data.get("environment")
-    return [environment.pk for environment in chosen] if chosen else None
+    return list(filterset.form.cleaned_data.get("environment") or ()) or None
+
+
+def environment_ids(filterset: ChangeFilterSet) -> list[int] | None:
+    """The environments a valid filterset narrows to, for the freeze windows (None: all of them)."""
+    chosen = chosen_environments(filterset)
+    return None if chosen is None else [environment.pk for environment in chosen]
 
 
 def load_visible(
-    *, queryset: QuerySet[Change], start: datetime, end: datetime, zone: ZoneInfo, environments: list[int] | None
+    *,
+    queryset: QuerySet[Change],
+    start: datetime,
+    end: datetime,
+    zone: ZoneInfo,
+    environments: list[Environment] | None,
 ) -> Visible:
+    """``environments``: those the filters narrow to (None: all of them), already read by the filter form."""
     changes = list(queryset.select_related(None).only(*SHOWN_FIELDS)[: MAX_VISIBLE + 1])
     truncated = len(changes) > MAX_VISIBLE
     changes = changes[:MAX_VISIBLE]
     # One instance per environment and team for the whole page (a join would build two per change).
-    attach_shared(changes, "environment")
+    attach_shared(changes, "environment", known=environments or ())
     attach_shared(changes, "team")
     ids = [change.pk for change in changes]
     links = load_links(ids)
@@ -202,5 +215,6 @@ def load_visible(
         )
         for change in changes
     ]
-    freezes = freeze_occurrences(start=start, end=end, environment_ids=environments)
+    environment_pks = None if environments is None else [environment.pk for environment in environments]
+    freezes = freeze_occurrences(start=start, end=end, environment_ids=environment_pks)
     return Visible(entries=entries, freezes=freezes, truncated=truncated)

@@ -21,11 +21,11 @@ from tests.schedule.conftest import make_change, utc
 URL = reverse("schedule:calendar")
 WEEK_OF_ONE_ENVIRONMENT = {"view": "week", "date": "2026-11-18", "environment": "prod"}  # the bench's page
 
-# Session; the environment filter's value; the changes; their environments and teams; their host and service links;
-# the collision partners of both kinds (one statement); the freeze windows and their environments; the profile (feed
-# link); the memberships and the approvals badge; the filter form's environment, team and service choices; the
-# chosen environment's chip; the saved views.
-WEEK_PAGE_QUERIES = 18
+# Session; the environment filter's value (the changes' environment too); the changes; their teams; their host and
+# service links; the collision partners of both kinds (one statement); the freeze windows and their environments;
+# the profile (feed link); the memberships and the approvals badge; the filter form's environment, team and service
+# choices; the chosen environment's chip; the saved views.
+WEEK_PAGE_QUERIES = 17
 
 
 def _week(changes: int, viewer) -> None:
