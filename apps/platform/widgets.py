@@ -9,6 +9,7 @@ each value as the templates do; a choice list with option groups still goes thro
 from __future__ import annotations
 
 from django import forms
+from django.forms.models import ModelChoiceIterator
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
@@ -27,8 +28,17 @@ def _attributes(attrs: dict) -> SafeString:
 class QuickSelectMultiple(forms.SelectMultiple):
     """A ``<select multiple>`` whose options are written in Python (the same HTML as ``forms.SelectMultiple``)."""
 
+    def _listed_choices(self) -> list:
+        choices = self.choices
+        if isinstance(choices, ModelChoiceIterator):
+            # Read with one plain query: iterating the choices reads them through queryset.iterator(), a server-side
+            # cursor on PostgreSQL (DECLARE, FETCH and CLOSE: three round trips for a few rows).
+            empty = [] if choices.field.empty_label is None else [("", choices.field.empty_label)]
+            return empty + [choices.choice(row) for row in choices.queryset.all()]
+        return list(choices)
+
     def render(self, name, value, attrs=None, renderer=None):
-        choices = [("" if option is None else option, label) for option, label in self.choices]
+        choices = [("" if option is None else option, label) for option, label in self._listed_choices()]
         if any(isinstance(label, list | tuple) for _option, label in choices):
             return super().render(name, value, attrs, renderer)  # option groups: Django's templates
         final_attrs = self.build_attrs(self.attrs, attrs)
