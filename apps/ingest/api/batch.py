@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.changes.api.views import CanCreateChange
-from apps.ingest.api.serializers import ChangeEventAcceptedSerializer, ChangeEventSerializer
+from apps.ingest.api.serializers import ChangeEventAcceptedSerializer, EventReader
 from apps.ingest.services import ChangeEvent, IngestResult
 from apps.ingest.services_bulk import ingest_change_events
 from apps.platform.api.exceptions import json_exception_handler
@@ -89,15 +89,13 @@ def record_events(user, raws: list) -> list[dict]:
     """The events of a batch, each as POST /change-events would answer it (status and body), in order."""
     answers: list[dict | None] = [None] * len(raws)
     valid: list[tuple[int, ChangeEvent, str | None]] = []
-    # The lookups of the batch's serializers (environments, routing keys): one query per distinct value.
-    lookups: dict = {}
+    reader = EventReader()  # one query per distinct environment, routing key or service list of the batch
     for index, raw in enumerate(raws):
         try:
             if not isinstance(raw, dict):
                 raise serializers.ValidationError({"non_field_errors": ["An event is a JSON object."]})
-            body = ChangeEventSerializer(data=raw, context={"idempotency_key": "", "lookups": lookups})
-            body.is_valid(raise_exception=True)
-            valid.append((index, body.to_event(raw=raw), body.validated_data["dedup_key"]))
+            event, key = reader.read(raw)
+            valid.append((index, event, key))
         except (serializers.ValidationError, DjangoValidationError, DomainError) as exc:
             answers[index] = _answer(exc, None)
     outcomes = ingest_change_events(actor=user, events=[event for _index, event, _key in valid])
