@@ -22,9 +22,10 @@ from django.db.models import BigIntegerField, Count, Min, OuterRef, Q, Subquery,
 from apps.approvals.choices import Decision
 from apps.approvals.models import Approval
 from apps.changes import state_machine
-from apps.changes.choices import ActivityAction, ChangeStatus, HostExecutionState
+from apps.changes.choices import ActivityAction, ChangeStatus
 from apps.changes.models import Change, ChangeActivity, ChangeHost, ChangeService
 from apps.changes.services.review import MATERIAL_FIELDS
+from apps.incidents.drift import artifacts_reached_lower
 from apps.inventory.models import Host, Service
 from apps.platform.sharing import attach_shared
 
@@ -329,29 +330,6 @@ def material_edits_after_approval(change_ids: set[int], *, before: datetime) -> 
     for change_id, diff in edits:
         found[change_id] |= set(diff or {}) & MATERIAL_FIELDS
     return found
-
-
-def artifacts_reached_lower(artifacts: set[str], service_ids: set[int], *, since: datetime) -> set[tuple[str, int]]:
-    """(artifact, service) pairs applied since ``since`` on a non-production host of that service: one query.
-
-    Driven by those hosts through the (host_id, eff_start) index, so its cost follows the QA/dev hosts of the
-    services, not the size of the change table (Change.artifact has no index).
-    """
-    if not artifacts or not service_ids:
-        return set()
-    lower_hosts = Host.objects.filter(services__in=service_ids, environment__is_production=False).values("pk")
-    rows = (
-        ChangeHost.objects.filter(
-            host_id__in=lower_hosts,
-            eff_start__gt=since,
-            state=HostExecutionState.APPLIED,
-            change__artifact__in=artifacts,
-        )
-        .order_by()
-        .values_list("change__artifact", "host__services")
-        .distinct()
-    )
-    return {(artifact, service_id) for artifact, service_id in rows if service_id in service_ids}
 
 
 def service_names(service_ids: set[int]) -> dict[int, str]:
