@@ -223,13 +223,16 @@ class Runner:
         raw = ingest_load.raw_inserts(self.db, raw_params, connections=workers, seconds=seconds)
         description = (
             f"Each event: {INGEST_HOSTS} existing hosts, a new unplanned completed change. The app ran "
-            f"{len(captured.captured_queries)} queries per event (one probe, in-process). Raw: the change, its "
+            f"{len(captured.captured_queries)} queries per event (one probe, in-process, where the outbox's dispatch "
+            "runs inside the request; the gunicorn workers hand it to a broker as production does). Raw: the "
+            "change, its "
             f"{INGEST_HOSTS} host links, its activity entry and its ingest record in one INSERT statement, "
             f"autocommit, on {workers} connections (one per gunicorn worker). {seconds:g} s each."
         )
         description += (
-            f" Batches: {ingest_load.BATCH_SIZE} events per POST {ingest_load.BATCH_PATH} (one transaction per "
-            "event), counted in events; their latency is per request."
+            f" Batches: {ingest_load.BATCH_SIZE} events per POST {ingest_load.BATCH_PATH} (each event checked on its "
+            "own, a run of unplanned events written in one transaction), counted in events; their latency is per "
+            "request."
         )
         return {"app": app, "raw": raw, "floor": floor, "noop": noop, "batch": batch, "clients": clients,
                 "workers": workers, "path": ingest_load.EVENTS_PATH, "description": description}  # fmt: skip
