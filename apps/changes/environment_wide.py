@@ -14,6 +14,9 @@ The flag follows the link rows, whoever writes them:
 - ``rebuild`` recomputes every change (``manage.py rebuild_environment_wide``, and migration changes/0009 for the
   rows that existed before the column).
 
+Callers add or remove links holding the change's row lock (``select_for_update``), as every service does: two
+unlocked deletes of a change's last two links could each still see the other's and leave the flag off.
+
 ``Change.save()`` of an existing row never writes the column, so an instance loaded before its links changed
 cannot undo the flag. Raw inserts (the bench's COPY and raw ingest) get the column's database default, False:
 they insert links with their changes.

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 
 from apps.changes.models import Change
 from apps.changes.services.ingest import new_unplanned_change
@@ -138,7 +138,11 @@ class _Run:
         hosts = dict(self.known)
         if self.pending:
             # As in the single path: a host someone created in the meantime is kept as it is, not duplicated.
-            Host.objects.bulk_create(self.pending.values(), ignore_conflicts=True)
+            # In hostname order, as the dedup records below in key order: two batches naming the same new hosts
+            # or keys then wait for each other in the same order instead of deadlocking.
+            Host.objects.bulk_create(
+                sorted(self.pending.values(), key=lambda host: host.hostname), ignore_conflicts=True
+            )
             hosts |= _known_hosts(list(self.pending))
         items = []
         for item in self.planned:
@@ -160,7 +164,7 @@ class _Run:
             warnings, unverified = _outcome(self.actor, item.event, change, item.hosts, created, warnings)
             records.append(_ingest_record(self.actor, item.event, change, unverified, warnings))
             self.outcomes[item.index] = IngestResult(change=change, unverified_hosts=unverified, warnings=warnings)
-        IngestRecord.objects.bulk_create(records)
+        IngestRecord.objects.bulk_create(sorted(records, key=lambda record: record.dedup_key or ""))
 
     def answers(self) -> list[Outcome]:
         for index, first in self.duplicates:
@@ -180,6 +184,14 @@ def _bulk(event: ChangeEvent) -> bool:
     return event.change is None and event.integration is None
 
 
+# PostgreSQL's deadlock and serialization failures: the run's transaction was rolled back whole and may be retried.
+RETRYABLE_SQLSTATES = {"40P01", "40001"}
+
+
+def _retryable(exc: OperationalError) -> bool:
+    return getattr(exc.__cause__, "sqlstate", None) in RETRYABLE_SQLSTATES
+
+
 def _record_run(actor, events: Sequence[ChangeEvent]) -> list[Outcome]:
     run = _Run(actor, events)
     try:
@@ -188,6 +200,15 @@ def _record_run(actor, events: Sequence[ChangeEvent]) -> list[Outcome]:
             run.write()
     except IntegrityError:
         logger.info("A batch's run of %d events met a concurrent write; recording them one by one", len(events))
+        return [_one(actor, event) for event in events]
+    except OperationalError as exc:
+        # A concurrent batch or event (e.g. a single POST creating the same hosts in another order) deadlocked
+        # with this run: nothing of it was kept, so each event is recorded on its own, as the single POST does.
+        if not _retryable(exc):
+            raise
+        logger.info(
+            "A batch's run of %d events deadlocked with a concurrent write; recording them one by one", len(events)
+        )
         return [_one(actor, event) for event in events]
     return run.answers()
 

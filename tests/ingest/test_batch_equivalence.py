@@ -9,7 +9,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -230,6 +230,42 @@ def test_a_key_recorded_concurrently_sends_the_run_one_by_one(requester, hosts, 
     assert outcomes[1].duplicate is True and outcomes[1].change.title == "Concurrent"
     assert sorted(Change.objects.values_list("title", flat=True)) == ["A", "Concurrent"]
     assert IngestRecord.objects.count() == 2
+
+
+class _PostgresError(Exception):
+    """What psycopg raises, as Django's OperationalError carries it in __cause__: only its SQLSTATE matters."""
+
+    def __init__(self, sqlstate: str):
+        super().__init__(sqlstate)
+        self.sqlstate = sqlstate
+
+
+def _failing_write(sqlstate: str):
+    def write(run):
+        Host.objects.create(hostname="half-written.prod", environment=environment("prod"))  # undone with the run
+        raise OperationalError("the run's transaction was aborted") from _PostgresError(sqlstate)
+
+    return write
+
+
+def test_a_run_that_deadlocks_is_recorded_one_by_one(requester, hosts, monkeypatch):
+    """A deadlock (or serialization failure) rolls the run back whole; its events are then recorded as single POSTs
+    would record them, not answered with a 500."""
+    monkeypatch.setattr(services_bulk._Run, "write", _failing_write("40P01"))
+    events = [_service_event("a", "A", ["web01.prod", "new01.prod"]), _service_event("b", "B", ["web02.prod"])]
+    outcomes = ingest_change_events(actor=requester, events=events)
+    assert [outcome.change.title for outcome in outcomes] == ["A", "B"]
+    assert outcomes[0].unverified_hosts == ["new01.prod"]
+    assert sorted(Change.objects.values_list("title", flat=True)) == ["A", "B"]
+    assert not Host.objects.filter(hostname="half-written.prod").exists()
+    assert IngestRecord.objects.count() == 2
+
+
+def test_any_other_database_error_of_a_run_is_not_retried(requester, hosts, monkeypatch):
+    monkeypatch.setattr(services_bulk._Run, "write", _failing_write("53300"))  # too many connections
+    with pytest.raises(OperationalError):
+        ingest_change_events(actor=requester, events=[_service_event("a", "A", ["web01.prod"])])
+    assert not Change.objects.exists()
 
 
 def _known_host_events(count: int, prefix: str) -> list[dict]:
