@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
 from apps.accounts.models import ApiToken
+from apps.platform.cache import set_many_despite_outage
 
 TTL = 60
 STALE = "stale"
@@ -47,7 +48,7 @@ def forget(token: ApiToken) -> None:
 
 def mark_stale(token_hashes: list[str]) -> None:
     def mark() -> None:
-        cache.set_many({_key(token_hash): STALE for token_hash in token_hashes}, TTL)
+        set_many_despite_outage(cache, {_key(token_hash): STALE for token_hash in token_hashes}, TTL)
 
     if token_hashes:
         mark()

@@ -15,8 +15,9 @@ into a 500). The password is checked again on every request anyway: Django compa
 cached row's, and a password change marks the row stale.
 
 ``TTL`` also bounds the one window the marks cannot close: an invalidation lost while the cache is unreachable
-(the fail-soft cache drops writes and reads miss, so nothing stale is served during the outage; an entry written
-before it may be served for at most ``TTL`` after Redis comes back).
+(reads miss then, so nothing stale is served during the outage; an entry written before it may be served for at
+most ``TTL`` after Redis comes back). The marks are written even while this process's fail-soft cache pauses after
+a failed call (``set_many_despite_outage``): other processes may still be reading Redis.
 """
 
 from django.contrib.auth import get_user_model
@@ -24,6 +25,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
+
+from apps.platform.cache import set_many_despite_outage
 
 TTL = 60
 STALE = "stale"
@@ -54,12 +57,12 @@ def _user_saved(sender, instance, created: bool = False, update_fields=None, **k
     if created:
         _at_once_and_on_commit(lambda: cache.delete(key))
     elif update_fields is None or not set(update_fields) <= {"last_login"}:
-        _at_once_and_on_commit(lambda: cache.set(key, STALE, TTL))
+        _at_once_and_on_commit(lambda: set_many_despite_outage(cache, {key: STALE}, TTL))
 
 
 def _user_deleted(sender, instance, **kwargs) -> None:
     key = _key(instance.pk)
-    _at_once_and_on_commit(lambda: cache.set(key, STALE, TTL))
+    _at_once_and_on_commit(lambda: set_many_despite_outage(cache, {key: STALE}, TTL))
 
 
 def connect() -> None:

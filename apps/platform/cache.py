@@ -81,9 +81,28 @@ class FailSoftRedisCache(RedisCache):
     def clear(self):
         return self._call("clear", False)
 
+    def set_many_despite_outage(self, data, timeout=DEFAULT_TIMEOUT, version=None):
+        """``set_many`` for a write that must not be skipped, such as marking cached credentials stale: tried even
+        while this process keeps Redis out of the way after a failure (other processes may be reading it). A
+        failure still only logs."""
+        try:
+            return super().set_many(data, timeout, version)
+        except (RedisError, OSError) as exc:
+            self._call_failed(exc)
+            return list(data)
+
     def _call_failed(self, exc: Exception) -> None:
         with self._lock:
             first = time.monotonic() >= self._down_until
             self._down_until = time.monotonic() + RETRY_AFTER
         if first:
             logger.warning("Cache unavailable (%s: %s); treating it as empty", exc.__class__.__name__, exc)
+
+
+def set_many_despite_outage(cache, data: dict, timeout) -> None:
+    """Write ``data`` through ``cache`` even during a fail-soft pause (FailSoftRedisCache); other caches: set_many."""
+    write = getattr(cache, "set_many_despite_outage", None)
+    if write is None:
+        cache.set_many(data, timeout)
+    else:
+        write(data, timeout)

@@ -38,3 +38,20 @@ def test_recovers_when_redis_comes_back(monkeypatch, tmp_path):
         assert cache.get("k") == "kept"
         assert cache.add("n", 1) is True and cache.incr("n") == 2
     assert cache.get("k", "down again") == "down again"
+
+
+def test_a_stale_mark_is_written_even_while_the_cache_pauses(tmp_path):
+    """After a failed call a process keeps Redis out of the way for RETRY_AFTER; an invalidation in that pause
+    must still reach Redis, where the other processes may be reading the credential it marks stale."""
+    if not shutil.which("redis-server"):
+        pytest.skip("needs the redis-server binary to start a private Redis")
+    port = free_port()
+    with redis_server(port, log=tmp_path / "redis.log"):
+        this_process = FailSoftRedisCache(f"redis://127.0.0.1:{port}/0", {})
+        another_process = FailSoftRedisCache(f"redis://127.0.0.1:{port}/0", {})
+        another_process.set("session-user:7", "cached row")
+        this_process._call_failed(OSError("a timeout a moment ago"))  # this process now pauses
+        this_process.set("session-user:7", "skipped")  # an ordinary write is skipped during the pause
+        assert another_process.get("session-user:7") == "cached row"
+        cache_module.set_many_despite_outage(this_process, {"session-user:7": "stale"}, 60)
+        assert another_process.get("session-user:7") == "stale"
