@@ -97,3 +97,16 @@ def test_overlapping_selects_by_effective_window():
     assert found == {inside, spanning}
     assert ending_at_start not in found
     assert ChangeHost.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_saving_a_change_loaded_without_some_fields_writes_only_what_it_holds(django_assert_num_queries):
+    change = ChangeFactory(title="Old title", summary="Kept summary")
+    partial = Change.objects.defer("summary", "implementation_plan").get(pk=change.pk)
+    Change.objects.filter(pk=change.pk).update(summary="Edited meanwhile")
+    partial.title = "New title"
+    with django_assert_num_queries(1) as captured:  # the UPDATE: no query to fetch each deferred field
+        partial.save()
+    assert "summary" not in captured.captured_queries[0]["sql"]
+    change.refresh_from_db()
+    assert (change.title, change.summary) == ("New title", "Edited meanwhile")

@@ -145,8 +145,10 @@ class Change(models.Model):
         ):
             kwargs["update_fields"] = set(update_fields) | {"eff_start", "eff_end"}
         elif update_fields is None and not self._state.adding and not kwargs.get("force_insert"):
-            # An instance loaded before its links changed must not undo the flag.
-            kwargs["update_fields"] = _saved_fields()
+            # An instance loaded before its links changed must not undo the flag; fields it was loaded without
+            # stay as they are (what Django's save does for a deferred instance, without a query per field).
+            deferred = self.get_deferred_fields()
+            kwargs["update_fields"] = [name for name in _saved_fields() if name not in deferred]
         # The copies on the link rows follow in post_save when the window moved (apps.changes.windows.follow).
         super().save(*args, **kwargs)
         self._loaded_window = (self.eff_start, self.eff_end)
