@@ -1,6 +1,7 @@
 """Drift facts for the suspects: which artifacts reached a QA/dev host of a service (apps.incidents.candidates).
 
-Raw SQL, portable (PostgreSQL and SQLite 3.35+, for MATERIALIZED), with table names from the models' meta.
+Raw SQL, portable (PostgreSQL, and SQLite from 3.31 as Django 5.2 supports it: MATERIALIZED is written for
+PostgreSQL only), with table names from the models' meta.
 """
 
 from datetime import datetime
@@ -24,10 +25,13 @@ def artifacts_reached_lower(artifacts: set[str], service_ids: set[int], *, since
     if not artifacts or not service_ids:
         return set()
     artifact_list, service_list = sorted(artifacts), sorted(service_ids)
+    # Raw SQL reads where the ORM queries of this lookup read (the replica for the read-only API, when there is one).
+    connection = connections[router.db_for_read(ChangeHost) or DEFAULT_DB_ALIAS]
+    materialized = "MATERIALIZED " if connection.vendor == "postgresql" else ""
     sql = (
-        f"WITH released AS MATERIALIZED (SELECT id, artifact FROM {Change._meta.db_table} "
+        f"WITH released AS {materialized}(SELECT id, artifact FROM {Change._meta.db_table} "
         f"WHERE artifact IN ({', '.join(['%s'] * len(artifact_list))})), "
-        f"lower_hosts AS MATERIALIZED (SELECT m.host_id, m.service_id FROM {Host.services.through._meta.db_table} m "
+        f"lower_hosts AS {materialized}(SELECT m.host_id, m.service_id FROM {Host.services.through._meta.db_table} m "
         f"JOIN {Host._meta.db_table} h ON h.id = m.host_id "
         f"JOIN {Environment._meta.db_table} e ON e.id = h.environment_id "
         f"WHERE m.service_id IN ({', '.join(['%s'] * len(service_list))}) AND NOT e.is_production) "
@@ -36,8 +40,6 @@ def artifacts_reached_lower(artifacts: set[str], service_ids: set[int], *, since
         "JOIN released r ON r.id = l.change_id "
         "WHERE l.eff_start > %s AND l.state = %s"
     )
-    # Raw SQL reads where the ORM queries of this lookup read (the replica for the read-only API, when there is one).
-    connection = connections[router.db_for_read(ChangeHost) or DEFAULT_DB_ALIAS]
     params = [
         *artifact_list,
         *service_list,
