@@ -51,6 +51,22 @@ def _shot(page: Page, name: str) -> None:
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=False)
 
 
+def _open_wide(page: Page, browser_login, user, path: str) -> list[str]:
+    """Signed in as ``user`` at 1400 px on ``path``; the console and CSP errors collected from then on."""
+    errors = _watch(page)
+    browser_login(page, user)
+    page.set_viewport_size({"width": 1400, "height": 900})
+    page.goto(path)
+    return errors
+
+
+def _pick(page: Page, control, *typed: str) -> None:
+    """Type each text into a picker's box and choose its first match with Enter, as a keyboard user does."""
+    for text in typed:
+        control.press_sequentially(text, delay=20)
+        page.keyboard.press("Enter")
+
+
 def _seed():
     ops = TeamFactory(name="Ops", slug="ops")
     web = TeamFactory(name="Web", slug="web")
@@ -75,10 +91,7 @@ def _seed():
 def test_filter_pickers_by_keyboard_with_removable_chips(browser_page, browser_login):
     user, _services = _seed()
     page = browser_page
-    errors = _watch(page)
-    browser_login(page, user)
-    page.goto("/changes/")
-    page.set_viewport_size({"width": 1400, "height": 900})
+    errors = _open_wide(page, browser_login, user, "/changes/")
 
     team = page.locator("#id_team-ts-control")
     team.focus()
@@ -154,10 +167,7 @@ def test_filter_chips_and_the_native_multi_select_work_without_javascript(browse
 def test_save_a_calendar_view_and_reopen_it_from_its_url(browser_page, browser_login):
     user, _services = _seed()
     page = browser_page
-    errors = _watch(page)
-    browser_login(page, user)
-    page.set_viewport_size({"width": 1400, "height": 900})
-    page.goto("/calendar/?view=week")
+    errors = _open_wide(page, browser_login, user, "/calendar/?view=week")
 
     environment_input = page.locator("#id_environment-ts-control")
     environment_input.focus()
@@ -199,10 +209,7 @@ def test_save_a_calendar_view_and_reopen_it_from_its_url(browser_page, browser_l
 def test_change_form_services_picker_by_keyboard_submits_the_chosen_services(browser_page, browser_login):
     user, _services = _seed()
     page = browser_page
-    errors = _watch(page)
-    browser_login(page, user)
-    page.set_viewport_size({"width": 1400, "height": 900})
-    page.goto("/changes/new/")
+    errors = _open_wide(page, browser_login, user, "/changes/new/")
     expect(page.locator(".help-native")).to_be_hidden()
     expect(page.locator(".help-picker")).to_be_visible()
 
@@ -212,10 +219,7 @@ def test_change_form_services_picker_by_keyboard_submits_the_chosen_services(bro
     options = page.locator("#id_services-ts-dropdown .option")
     expect(options).to_have_count(10)  # svc-040 … svc-049 of 120
     page.keyboard.press("Enter")
-    services.press_sequentially("svc-117", delay=20)
-    page.keyboard.press("Enter")
-    services.press_sequentially("svc-002", delay=20)
-    page.keyboard.press("Enter")
+    _pick(page, services, "svc-117", "svc-002")
     chosen = page.locator("#id_services-ts-control").locator("xpath=..").locator(".item")
     expect(chosen).to_have_count(3)
     page.keyboard.press("Backspace")
@@ -247,10 +251,7 @@ def test_type_and_unplanned_filters_with_their_chips(browser_page, browser_login
         planned_end=start + timedelta(hours=1),
     )
     page = browser_page
-    errors = _watch(page)
-    browser_login(page, user)
-    page.set_viewport_size({"width": 1400, "height": 900})
-    page.goto("/changes/")
+    errors = _open_wide(page, browser_login, user, "/changes/")
     expect(page.locator("#change-table tbody tr")).to_have_count(3)
 
     change_type = page.locator("#id_change_type-ts-control")
@@ -284,10 +285,7 @@ def test_type_and_unplanned_filters_with_their_chips(browser_page, browser_login
 def test_incident_form_services_picker_by_keyboard_opens_the_incident_on_them(browser_page, browser_login):
     user, _services = _seed()
     page = browser_page
-    errors = _watch(page)
-    browser_login(page, user)
-    page.set_viewport_size({"width": 1400, "height": 900})
-    page.goto("/incidents/new/")
+    errors = _open_wide(page, browser_login, user, "/incidents/new/")
     expect(page.locator(".help-native")).to_be_hidden()
     expect(page.locator(".help-picker")).to_be_visible()
     page.fill("#id_title", "Checkout errors")
@@ -300,8 +298,7 @@ def test_incident_form_services_picker_by_keyboard_opens_the_incident_on_them(br
     services.press_sequentially("svc-11", delay=20)
     expect(page.locator("#id_services-ts-dropdown .option")).to_have_count(10)  # svc-110 … svc-119 of 120
     page.keyboard.press("Enter")
-    services.press_sequentially("svc-007", delay=20)
-    page.keyboard.press("Enter")
+    _pick(page, services, "svc-007")
     expect(services.locator("xpath=..").locator(".item")).to_have_count(2)
     page.keyboard.press("Escape")
     _shot(page, "pickers-incident-form")
